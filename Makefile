@@ -31,10 +31,10 @@ NGINX_ENV    = TEST_NGINX_BINARY=$(NGX_BIN) \
 
 ASAN_DIR    := $(CURDIR)/$(BUILD)/asan
 ASAN_FLAGS   = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
-               -fno-sanitize-recover=undefined
+               -fsanitize-recover=undefined
 ASAN_ENV     = TEST_NGINX_BINARY=$(ASAN_DIR)/obj/nginx TEST_NGINX_LOAD_MODULES= \
                ASAN_OPTIONS=detect_leaks=0:log_path=$(ASAN_DIR)/report \
-               UBSAN_OPTIONS=print_stacktrace=1:log_path=$(ASAN_DIR)/report
+               UBSAN_OPTIONS=print_stacktrace=1:suppressions=$(CURDIR)/t/ubsan.supp:log_path=$(ASAN_DIR)/report
 
 .PHONY: all build deps deps-test unit test-js test-nginx test test-quick \
         asan test-asan demo clean FORCE
@@ -67,6 +67,8 @@ $(MODULE): $(BUILD)/nginx/Makefile $(MODULE_SRCS)
 	$(MAKE) -C $(NGX_SRC) -f $(CURDIR)/$(BUILD)/nginx/Makefile $(MODULE)
 
 build: deps $(MODULE)
+
+-include t/peer/peer.mk
 
 # --- tests ---------------------------------------------------------------
 

@@ -398,7 +398,10 @@ ngx_webrtc_room_str(ngx_conf_t *cf, ngx_str_t *src, const char *name,
         return NGX_CONF_ERROR;
     }
 
-    ngx_memcpy(dst, src->data, src->len);
+    if (src->len) {
+        ngx_memcpy(dst, src->data, src->len);
+    }
+
     *len = src->len;
 
     return NGX_CONF_OK;
