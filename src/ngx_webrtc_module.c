@@ -320,13 +320,21 @@ ngx_webrtc_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return rv;
     }
 
+    /* cf->args now holds the block's last directive: name the block */
+
     if (wcf->shm_zone == NULL) {
-        return "needs \"zone <name> <size>;\"";
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "the \"webrtc\" block needs "
+                           "\"zone <name> <size>;\"");
+        return NGX_CONF_ERROR;
     }
 
     if (wcf->certificate.len) {
         if (wcf->certificate_key.len == 0) {
-            return "has \"certificate\" without \"certificate_key\"";
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "the \"webrtc\" block has \"certificate\" "
+                               "without \"certificate_key\"");
+            return NGX_CONF_ERROR;
         }
 
         if (ngx_webrtc_cert_load(cf, wcf) != NGX_OK) {

@@ -44,6 +44,8 @@ typedef struct {
 
 static char *ngx_webrtc_room_handler(ngx_conf_t *cf, ngx_command_t *dummy,
     void *conf);
+static char *ngx_webrtc_room_set_list(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_webrtc_room_finish(ngx_conf_t *cf,
     ngx_webrtc_room_conf_t *rcf);
 static char *ngx_webrtc_room_str(ngx_conf_t *cf, ngx_str_t *src,
@@ -114,10 +116,10 @@ static ngx_command_t  ngx_webrtc_room_commands[] = {
     { ngx_string("record"), NGX_CONF_FLAG, ngx_conf_set_flag_slot, 0,
       offsetof(ngx_webrtc_room_conf_t, record), NULL },
 
-    { ngx_string("audiocodec"), NGX_CONF_1MORE, ngx_conf_set_str_array_slot,
+    { ngx_string("audiocodec"), NGX_CONF_1MORE, ngx_webrtc_room_set_list,
       0, offsetof(ngx_webrtc_room_conf_t, audiocodec), NULL },
 
-    { ngx_string("videocodec"), NGX_CONF_1MORE, ngx_conf_set_str_array_slot,
+    { ngx_string("videocodec"), NGX_CONF_1MORE, ngx_webrtc_room_set_list,
       0, offsetof(ngx_webrtc_room_conf_t, videocodec), NULL },
 
       ngx_null_command
@@ -296,6 +298,43 @@ ngx_webrtc_room_handler(ngx_conf_t *cf, ngx_command_t *dummy, void *conf)
                        "unknown room option \"%V\"", name);
 
     return NGX_CONF_ERROR;
+}
+
+
+/* every argument, unlike ngx_conf_set_str_array_slot() */
+
+static char *
+ngx_webrtc_room_set_list(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    ngx_str_t     *value, *s;
+    ngx_uint_t     i;
+    ngx_array_t  **a;
+
+    a = (ngx_array_t **) (p + cmd->offset);
+
+    if (*a != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    *a = ngx_array_create(cf->pool, cf->args->nelts, sizeof(ngx_str_t));
+    if (*a == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        s = ngx_array_push(*a);
+        if (s == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *s = value[i];
+    }
+
+    return NGX_CONF_OK;
 }
 
 
