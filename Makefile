@@ -19,7 +19,7 @@ MODULE_SRCS := config $(wildcard src/*.c src/*.h src/proto/*.c src/proto/*.h)
 # The flags nginx builds modules with, so protocol code meets the same bar.
 UNIT_CFLAGS  = -g -O1 -W -Wall -Wpointer-arith -Wno-unused-parameter -Werror \
                -Isrc/proto -It/unit
-UNIT_LIBS    = -ljansson -lssl -lcrypto
+UNIT_LIBS    = -ljansson -lsrtp2 -lnice -lssl -lcrypto
 
 PROTO_SRCS  := $(wildcard src/proto/*.c)
 UNIT_SRCS   := $(wildcard t/unit/test_*.c)

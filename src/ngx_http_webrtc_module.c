@@ -16,7 +16,6 @@ static char *ngx_http_webrtc_signaling(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_webrtc_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static ngx_int_t ngx_http_webrtc_signaling_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_webrtc_init_process(ngx_cycle_t *cycle);
 static void ngx_http_webrtc_exit_process(ngx_cycle_t *cycle);
 
@@ -110,67 +109,20 @@ ngx_http_webrtc_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/*
- * The Janus API lands with the signaling work; until then every request
- * is told so plainly, never with a fake success.
- */
-
-static ngx_int_t
-ngx_http_webrtc_signaling_handler(ngx_http_request_t *r)
-{
-    ngx_int_t    rc;
-    ngx_buf_t   *b;
-    ngx_chain_t  out;
-
-    static u_char  body[] =
-        "{\"janus\":\"error\",\"error\":{\"code\":490,"
-        "\"reason\":\"The Janus API is not implemented yet\"}}\n";
-
-    ngx_webrtc_stat_inc(NGX_WEBRTC_STAT_SIGNALING_REQUESTS, 1);
-    ngx_webrtc_stat_inc(NGX_WEBRTC_STAT_SIGNALING_ERRORS, 1);
-
-    rc = ngx_http_discard_request_body(r);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    r->headers_out.status = NGX_HTTP_NOT_IMPLEMENTED;
-    r->headers_out.content_length_n = sizeof(body) - 1;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->pos = body;
-    b->last = body + sizeof(body) - 1;
-    b->memory = 1;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    rc = ngx_http_send_header(r);
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    return ngx_http_output_filter(r, &out);
-}
-
-
 static ngx_int_t
 ngx_http_webrtc_init_process(ngx_cycle_t *cycle)
 {
-    return ngx_webrtc_stats_init_process(cycle);
+    if (ngx_webrtc_stats_init_process(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_webrtc_signaling_init_process(cycle);
 }
 
 
 static void
 ngx_http_webrtc_exit_process(ngx_cycle_t *cycle)
 {
+    ngx_http_webrtc_signaling_exit_process(cycle);
     ngx_webrtc_stats_exit_process(cycle);
 }

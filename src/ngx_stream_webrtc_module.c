@@ -149,6 +149,19 @@ ngx_stream_webrtc_postconfiguration(ngx_conf_t *cf)
 
         if (wcf->media_port == 0) {
             wcf->media_port = ngx_inet_get_port(listen[i].sockaddr);
+
+            if (!listen[i].wildcard) {
+                wcf->media_addr.data = ngx_pnalloc(cf->pool,
+                                                   NGX_SOCKADDR_STRLEN);
+                if (wcf->media_addr.data == NULL) {
+                    return NGX_ERROR;
+                }
+
+                wcf->media_addr.len = ngx_sock_ntop(listen[i].sockaddr,
+                                                    listen[i].socklen,
+                                                    wcf->media_addr.data,
+                                                    NGX_SOCKADDR_STRLEN, 0);
+            }
         }
 
 #if (NGX_HAVE_REUSEPORT)

@@ -88,6 +88,9 @@ typedef struct {
     ngx_uint_t                    participants;
     ngx_uint_t                    active_publishers;
 
+    /* the VideoRoom plugin's state of this room, in the zone */
+    void                         *data;
+
     unsigned                      from_config:1;
 } ngx_webrtc_room_t;
 
@@ -126,6 +129,17 @@ typedef struct {
     ngx_rbtree_node_t             rooms_sentinel;
     ngx_queue_t                   rooms;
     ngx_uint_t                    nrooms;
+
+    /* Janus sessions and handles (ngx_webrtc_janus.h) */
+    ngx_rbtree_t                  sessions_tree;
+    ngx_rbtree_node_t             sessions_sentinel;
+    ngx_queue_t                   sessions;
+    ngx_rbtree_t                  handles_tree;
+    ngx_rbtree_node_t             handles_sentinel;
+
+    /* PeerConnections by the crc32 of their local ICE ufrag */
+    ngx_rbtree_t                  pc_tree;
+    ngx_rbtree_node_t             pc_sentinel;
 
     /* gauges kept by the signaling and media halves */
     ngx_uint_t                    nsessions;
@@ -204,6 +218,7 @@ typedef struct {
     ngx_uint_t                    media_bad_listen;  /* no udp reuseport */
     ngx_webrtc_conf_pos_t         media_bad_pos;
     in_port_t                     media_port;
+    ngx_str_t                     media_addr;   /* when not a wildcard */
 } ngx_webrtc_conf_t;
 
 
@@ -223,6 +238,10 @@ char *ngx_webrtc_room_block(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_webrtc_rooms_apply(ngx_webrtc_conf_t *wcf, ngx_log_t *log);
 ngx_webrtc_room_t *ngx_webrtc_room_lookup_locked(ngx_webrtc_shm_t *sh,
     uint64_t id);
+ngx_webrtc_room_t *ngx_webrtc_room_create_locked(ngx_webrtc_conf_t *wcf,
+    ngx_webrtc_room_opts_t *opts, ngx_log_t *log);
+void ngx_webrtc_room_destroy_locked(ngx_webrtc_conf_t *wcf,
+    ngx_webrtc_room_t *room, ngx_log_t *log);
 const char *ngx_webrtc_codec_name(ngx_uint_t codec);
 
 /* ngx_webrtc_cert.c */
@@ -231,6 +250,25 @@ ngx_int_t ngx_webrtc_cert_generate(ngx_log_t *log, u_char *cert,
     size_t *cert_len, u_char *key, size_t *key_len);
 ngx_int_t ngx_webrtc_cert_fingerprint(ngx_log_t *log, u_char *cert,
     size_t cert_len, u_char *out);
+
+/* ngx_webrtc_ipc.c: wake-ups between workers */
+typedef enum {
+    NGX_WEBRTC_IPC_EVENTS = 0,       /* a session of yours has events */
+    NGX_WEBRTC_IPC_LAST
+} ngx_webrtc_ipc_type_e;
+
+typedef struct {
+    uint32_t                      type;
+    uint32_t                      from;
+    uint64_t                      arg;
+} ngx_webrtc_ipc_msg_t;
+
+typedef void (*ngx_webrtc_ipc_handler_pt)(ngx_webrtc_ipc_msg_t *msg);
+
+ngx_int_t ngx_webrtc_ipc_init_process(ngx_cycle_t *cycle);
+void ngx_webrtc_ipc_exit_process(ngx_cycle_t *cycle);
+void ngx_webrtc_ipc_set_handler(ngx_uint_t type, ngx_webrtc_ipc_handler_pt h);
+ngx_int_t ngx_webrtc_ipc_send(ngx_pid_t pid, ngx_uint_t type, uint64_t arg);
 
 /* ngx_webrtc_stats.c */
 ngx_int_t ngx_webrtc_stats_init_process(ngx_cycle_t *cycle);

@@ -9,6 +9,7 @@
 #include <ngx_core.h>
 
 #include "ngx_webrtc.h"
+#include "ngx_webrtc_janus.h"
 
 
 #define NGX_WEBRTC_CONF       0x57525443    /* "WRTC": inside webrtc {} */
@@ -274,6 +275,17 @@ ngx_webrtc_check_users(ngx_cycle_t *cycle, ngx_webrtc_conf_t *wcf)
 
     if (wcf->shm_zone == NULL) {
         return NGX_OK;
+    }
+
+    if (wcf->media_pos.line && wcf->media_addr.len == 0
+        && wcf->announce.nelts == 0)
+    {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "\"webrtc_media\" listens on a wildcard address: "
+                      "add \"announce <address>;\" to the \"webrtc\" block "
+                      "so that clients know where to send media, in %V:%ui",
+                      &wcf->media_pos.file, wcf->media_pos.line);
+        return NGX_ERROR;
     }
 
     if ((wcf->certificate.len == 0) != (wcf->certificate_key.len == 0)) {
@@ -552,6 +564,14 @@ ngx_webrtc_init_zone(ngx_shm_zone_t *shm_zone, void *data)
                         ngx_rbtree_insert_value);
         ngx_queue_init(&sh->rooms);
 
+        ngx_rbtree_init(&sh->sessions_tree, &sh->sessions_sentinel,
+                        ngx_rbtree_insert_value);
+        ngx_queue_init(&sh->sessions);
+        ngx_rbtree_init(&sh->handles_tree, &sh->handles_sentinel,
+                        ngx_rbtree_insert_value);
+        ngx_rbtree_init(&sh->pc_tree, &sh->pc_sentinel,
+                        ngx_webrtc_pc_insert_value);
+
         sh->created = ngx_time();
 
         shpool->data = sh;
@@ -581,6 +601,9 @@ ngx_webrtc_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     }
 
     ngx_shmtx_unlock(&shpool->mutex);
+
+    /* rooms that ended told their participants: wake their workers */
+    ngx_webrtc_wake_flush();
 
     return rc;
 }

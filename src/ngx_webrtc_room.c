@@ -9,6 +9,7 @@
 #include <ngx_core.h>
 
 #include "ngx_webrtc.h"
+#include "ngx_webrtc_janus.h"
 
 
 /* a room while its block is read: ngx_conf_*_slot friendly types */
@@ -52,8 +53,6 @@ static char *ngx_webrtc_room_str(ngx_conf_t *cf, ngx_str_t *src,
     const char *name, u_char *dst, size_t *len, size_t max);
 static char *ngx_webrtc_room_codecs(ngx_conf_t *cf, ngx_array_t *names,
     ngx_uint_t video, u_char *dst);
-static void ngx_webrtc_room_destroy_locked(ngx_webrtc_conf_t *wcf,
-    ngx_webrtc_room_t *room, ngx_log_t *log);
 
 
 static ngx_conf_num_bounds_t  ngx_webrtc_room_publishers_bounds = {
@@ -586,21 +585,10 @@ ngx_webrtc_rooms_apply(ngx_webrtc_conf_t *wcf, ngx_log_t *log)
         room = ngx_webrtc_room_lookup_locked(sh, opts[i].id);
 
         if (room == NULL) {
-            room = ngx_slab_alloc_locked(wcf->shpool,
-                                         sizeof(ngx_webrtc_room_t));
+            room = ngx_webrtc_room_create_locked(wcf, &opts[i], log);
             if (room == NULL) {
-                ngx_log_error(NGX_LOG_EMERG, log, 0,
-                              "webrtc zone is too small for room %uL",
-                              opts[i].id);
                 return NGX_ERROR;
             }
-
-            ngx_memzero(room, sizeof(ngx_webrtc_room_t));
-
-            room->node.key = (ngx_rbtree_key_t) opts[i].id;
-            ngx_rbtree_insert(&sh->rooms_tree, &room->node);
-            ngx_queue_insert_tail(&sh->rooms, &room->queue);
-            sh->nrooms++;
 
             ngx_log_error(NGX_LOG_INFO, log, 0,
                           "webrtc room %uL created from configuration",
@@ -630,6 +618,9 @@ ngx_webrtc_rooms_apply(ngx_webrtc_conf_t *wcf, ngx_log_t *log)
         room = ngx_queue_data(q, ngx_webrtc_room_t, queue);
 
         if (room->from_config && room->config_generation != gen) {
+            ngx_log_error(NGX_LOG_INFO, log, 0,
+                          "webrtc room %uL removed from configuration, "
+                          "destroyed", room->opts.id);
             ngx_webrtc_room_destroy_locked(wcf, room, log);
             changed = 1;
         }
@@ -643,21 +634,57 @@ ngx_webrtc_rooms_apply(ngx_webrtc_conf_t *wcf, ngx_log_t *log)
 }
 
 
-static void
+ngx_webrtc_room_t *
+ngx_webrtc_room_create_locked(ngx_webrtc_conf_t *wcf,
+    ngx_webrtc_room_opts_t *opts, ngx_log_t *log)
+{
+    ngx_webrtc_shm_t   *sh;
+    ngx_webrtc_room_t  *room;
+
+    sh = wcf->sh;
+
+    room = ngx_slab_alloc_locked(wcf->shpool, sizeof(ngx_webrtc_room_t));
+    if (room == NULL) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "webrtc zone is too small for room %uL", opts->id);
+        return NULL;
+    }
+
+    ngx_memzero(room, sizeof(ngx_webrtc_room_t));
+
+    room->opts = *opts;
+    room->node.key = (ngx_rbtree_key_t) opts->id;
+    ngx_rbtree_insert(&sh->rooms_tree, &room->node);
+    ngx_queue_insert_tail(&sh->rooms, &room->queue);
+    sh->nrooms++;
+    sh->rooms_generation++;
+
+    return room;
+}
+
+
+void
 ngx_webrtc_room_destroy_locked(ngx_webrtc_conf_t *wcf,
     ngx_webrtc_room_t *room, ngx_log_t *log)
 {
+    ngx_uint_t         i;
     ngx_webrtc_shm_t  *sh;
 
     sh = wcf->sh;
 
-    ngx_log_error(NGX_LOG_INFO, log, 0,
-                  "webrtc room %uL removed from configuration, destroyed",
-                  room->opts.id);
+    /* participants are told as Janus tells them, then its state goes */
+
+    for (i = 0; ngx_webrtc_plugins[i]; i++) {
+        if (ngx_webrtc_plugins[i]->room_gone) {
+            ngx_webrtc_plugins[i]->room_gone(wcf, room);
+        }
+    }
 
     ngx_rbtree_delete(&sh->rooms_tree, &room->node);
     ngx_queue_remove(&room->queue);
     sh->nrooms--;
 
     ngx_slab_free_locked(wcf->shpool, room);
+
+    sh->rooms_generation++;
 }

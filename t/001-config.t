@@ -295,7 +295,7 @@ qr/no PEM certificate in ".*cert\.pem"/
 
 
 
-=== TEST 21: the Janus API says plainly that it is not there yet
+=== TEST 21: webrtc_signaling serves the Janus API at its location
 --- main_config
 webrtc { zone webrtc 1m; }
 --- config
@@ -303,8 +303,22 @@ location /janus { webrtc_signaling; }
 --- request
 POST /janus
 {"janus":"create","transaction":"t1"}
---- error_code: 501
 --- response_headers
 Content-Type: application/json
---- response_body_like
-^\{"janus":"error","error":\{"code":490,"reason":"The Janus API is not implemented yet"\}\}$
+Access-Control-Allow-Origin: *
+--- response_body_like chomp
+^\{"janus":"success","transaction":"t1","data":\{"id":\d+\}\}$
+
+
+
+=== TEST 22: a wildcard media listener needs an announced address
+--- main_config
+webrtc { zone webrtc 1m; }
+--- stream_config
+server {
+    listen $TEST_NGINX_UDP_PORT udp reuseport;
+    webrtc_media;
+}
+--- must_die
+--- error_log eval
+qr/"webrtc_media" listens on a wildcard address: add "announce <address>;" to the "webrtc" block so that clients know where to send media, in .*nginx\.conf:\d+/
