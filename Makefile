@@ -44,8 +44,14 @@ all: build
 deps:
 	@util/deps.sh build
 
-deps-test:
+deps-test: node_modules/.installed
 	@util/deps.sh build test
+
+# clients written by others (Janode, janus.js) and playwright-core
+node_modules/.installed: package.json package-lock.json
+	@util/deps.sh test
+	npm ci --no-audit --no-fund
+	@touch $@
 
 # --- the dynamic module, against Debian's nginx-dev headers -------------
 

@@ -111,7 +111,7 @@ like($resp, qr/^HTTP\/1\.1 426.*Sec-WebSocket-Version: 13/s,
 ($resp) = $raw->("GET /janus HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
     . "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
     . "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: janus-protocol\r\n\r\n");
-like($resp, qr/^HTTP\/1\.1 101 Switching Protocols\r\n/, "101");
+like($resp, qr/^HTTP\/1\.1 101 Switching Protocols\r\n/, "101 Switching Protocols");
 like($resp, qr/\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=\r\n/,
      "the accept key of RFC 6455's example");
 
