@@ -3,7 +3,10 @@
 # workers, and the STUN builder/parser against the RFC 5769 samples.
 
 BEGIN {
-    $ENV{TEST_NGINX_LOAD_MODULES} ||= '/usr/lib/nginx/modules/ngx_stream_module.so';
+    # unset: stock nginx with Debian's dynamic stream module; set but
+    # empty: a binary with stream built in (the sanitizer build)
+    $ENV{TEST_NGINX_LOAD_MODULES} = '/usr/lib/nginx/modules/ngx_stream_module.so'
+        unless defined $ENV{TEST_NGINX_LOAD_MODULES};
 }
 
 use Test::Nginx::Socket;

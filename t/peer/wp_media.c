@@ -1,0 +1,423 @@
+/*
+ * Media on a secure PeerConnection: the paced synthetic senders (audio
+ * packets at a fixed rate, video frames of full packets at the bitrate), the
+ * receive checks on every payload, and RTCP both ways.
+ */
+
+#include <string.h>
+
+#include "wr_peer.h"
+
+
+#define WP_TICK_MS     5
+#define WP_RTCP_MS     1000
+
+
+static gboolean wp_media_tick(gpointer data);
+static gboolean wp_media_rtcp_tick(gpointer data);
+
+
+void
+wp_media_start(wp_pc_t *pc)
+{
+    pc->rtcp_timer = g_timeout_add(WP_RTCP_MS, wp_media_rtcp_tick, pc);
+}
+
+
+/* ---- sending ------------------------------------------------------------- */
+
+void
+wp_pc_media(wp_pc_t *pc, int on)
+{
+    int      i;
+    int64_t  now;
+
+    if (on && !pc->sending && pc->ntx > 0) {
+        now = wp_now();
+        for (i = 0; i < pc->ntx; i++) {
+            pc->tx[i].next_us = now;
+        }
+
+        pc->sending = 1;
+        /* above the receive callbacks, so pacing holds under load */
+        pc->tick = g_timeout_add_full(G_PRIORITY_HIGH, WP_TICK_MS,
+                                      wp_media_tick, pc, NULL);
+
+    } else if (!on && pc->sending) {
+        pc->sending = 0;
+        g_source_remove(pc->tick);
+        pc->tick = 0;
+    }
+}
+
+
+static void
+wp_media_send_rtp(wp_pc_t *pc, wp_tx_t *t, int marker, uint32_t ts,
+    size_t size, uint8_t flags)
+{
+    int         len;
+    size_t      h, n;
+    uint8_t     buf[WP_PKT_MAX];
+    uint32_t    seq, drop, flip;
+    wp_rtp_t    r;
+    wp_opts_t  *o = &pc->peer->opts;
+
+    r.pt = t->pt;
+    r.marker = marker;
+    r.seq = t->rtp_seq++;
+    r.ts = ts;
+    r.ssrc = t->ssrc;
+
+    seq = t->seq++;
+    h = wp_rtp_write(buf, &r, t->mid_ext, t->mid);
+    n = wp_payload_write(buf + h, size, t->kind, t->ssrc, seq, flags,
+                         wp_now());
+    len = h + n;
+
+    /* fault injection, so tests can prove the receive checks catch it */
+    drop = o->inject_drop;
+    flip = o->inject_corrupt;
+
+    if (drop && seq % drop == drop - 1) {
+        t->dropped++;
+        return;
+    }
+
+    if (flip && seq % flip == flip - 1) {
+        buf[len - 1] ^= 0x5a;
+    }
+
+    if (srtp_protect(pc->srtp_tx, buf, &len) != srtp_err_status_ok) {
+        pc->srtp_err++;
+        return;
+    }
+
+    wp_pc_send(pc, buf, len);
+    t->packets++;
+    t->bytes += n;
+    t->last_ts = ts;
+}
+
+
+static void
+wp_media_send_frame(wp_pc_t *pc, wp_tx_t *t)
+{
+    int         i, n, key;
+    uint8_t     flags;
+    uint32_t    ts;
+    wp_opts_t  *o = &pc->peer->opts;
+
+    if (t->kind == 'a') {
+        ts = t->ts_base + (uint32_t) (t->frame * 48000 / o->audio_pps);
+        wp_media_send_rtp(pc, t, t->frame == 0, ts, o->audio_size,
+                          WP_F_FIRST | WP_F_LAST);
+        t->frame++;
+        return;
+    }
+
+    /* a frame is as many full packets as the bitrate owes, at least one */
+    t->credit += o->video_kbps * 1000.0 / 8 / o->fps;
+    n = (int) (t->credit / o->video_size);
+    n = n < 1 ? 1 : n;
+    t->credit -= n * o->video_size;
+
+    key = (t->frame == 0 || t->key_req);
+    t->key_req = 0;
+    t->keyframes += key;
+    ts = t->ts_base + (uint32_t) (t->frame * 90000 / o->fps);
+
+    for (i = 0; i < n; i++) {
+        flags = (i == 0 ? WP_F_FIRST : 0) | (i == n - 1 ? WP_F_LAST : 0)
+                | (key ? WP_F_KEY : 0);
+        wp_media_send_rtp(pc, t, i == n - 1, ts, o->video_size, flags);
+    }
+
+    t->frame++;
+}
+
+
+static gboolean
+wp_media_tick(gpointer data)
+{
+    int       i;
+    int64_t   now;
+    wp_tx_t  *t;
+    wp_pc_t  *pc = data;
+
+    now = wp_now();
+
+    for (i = 0; i < pc->ntx; i++) {
+        t = &pc->tx[i];
+        if (t->interval_us == 0) {
+            continue;
+        }
+
+        if (now - t->next_us > 1000000) {
+            /* the loop stalled for a second: skip, do not burst */
+            pc->late++;
+            t->next_us = now;
+        }
+
+        while (t->next_us <= now) {
+            wp_media_send_frame(pc, t);
+            t->next_us += t->interval_us;
+        }
+    }
+
+    return G_SOURCE_CONTINUE;
+}
+
+
+/* ---- receiving ----------------------------------------------------------- */
+
+static wp_src_t *
+wp_media_src(wp_pc_t *pc, uint32_t ssrc, char kind)
+{
+    int  i;
+
+    for (i = 0; i < pc->nsrc; i++) {
+        if (pc->src[i].ssrc == ssrc) {
+            return &pc->src[i];
+        }
+    }
+
+    if (pc->nsrc == WP_MAX_STREAMS) {
+        return NULL;
+    }
+
+    pc->src[pc->nsrc].ssrc = ssrc;
+    pc->src[pc->nsrc].kind = kind;
+    return &pc->src[pc->nsrc++];
+}
+
+
+void
+wp_media_rtp_in(wp_pc_t *pc, uint8_t *buf, int len)
+{
+    int                i;
+    char               kind;
+    int64_t            now;
+    uint16_t           delta;
+    wp_rtp_t           r;
+    wp_src_t          *src;
+    wp_rxs_t          *s;
+    wp_payload_t       pl;
+    srtp_err_status_t  st;
+
+    st = srtp_unprotect(pc->srtp_rx, buf, &len);
+    if (st == srtp_err_status_replay_fail || st == srtp_err_status_replay_old) {
+        /* the same SRTP index again: a retransmission or a duplicate */
+        pc->srtp_replay++;
+        return;
+    }
+
+    if (st != srtp_err_status_ok) {
+        pc->srtp_err++;
+        return;
+    }
+
+    if (wp_rtp_parse(&r, buf, len) != 0) {
+        pc->corrupt++;
+        return;
+    }
+
+    kind = pc->pt_kind[r.pt];
+    if (kind == 0) {
+        pc->unknown_pt++;
+        return;
+    }
+
+    now = wp_now();
+
+    src = wp_media_src(pc, r.ssrc, kind);
+    if (src) {
+        if (src->packets == 0) {
+            src->max_seq = r.seq;
+            src->first_ext = r.seq;
+
+        } else {
+            delta = r.seq - src->max_seq;
+            if (delta != 0 && delta < 0x8000) {
+                if (r.seq < src->max_seq) {
+                    src->cycles += 0x10000;
+                }
+
+                src->max_seq = r.seq;
+            }
+        }
+
+        src->packets++;
+    }
+
+    if (kind == 'v' && pc->first_video_rx == 0) {
+        pc->first_video_rx = now;
+    }
+
+    if (wp_payload_check(r.payload, r.len, kind, &pl) != 0) {
+        pc->corrupt++;
+        if (pc->peer->opts.verbose && pc->corrupt <= 5) {
+            wp_log(pc->peer, "%s: corrupt %c payload, %zu bytes, seq %u",
+                   pc->name, kind, r.len, r.seq);
+        }
+
+        return;
+    }
+
+    s = NULL;
+    for (i = 0; i < pc->nrxs; i++) {
+        if (pc->rxs[i].origin == pl.origin && pc->rxs[i].kind == kind) {
+            s = &pc->rxs[i];
+        }
+    }
+
+    if (s == NULL) {
+        if (pc->nrxs == WP_MAX_STREAMS) {
+            return;
+        }
+
+        s = &pc->rxs[pc->nrxs++];
+        s->origin = pl.origin;
+        s->kind = kind;
+    }
+
+    wp_rxs_account(s, &pl, r.len, now);
+}
+
+
+void
+wp_media_rtcp_in(wp_pc_t *pc, uint8_t *buf, int len)
+{
+    int                i;
+    uint32_t           ssrc, mid;
+    uint64_t           key_before;
+    srtp_err_status_t  st;
+
+    st = srtp_unprotect_rtcp(pc->srtp_rx, buf, &len);
+    if (st != srtp_err_status_ok) {
+        if (st == srtp_err_status_replay_fail) {
+            pc->srtp_replay++;
+
+        } else {
+            pc->srtp_err++;
+        }
+
+        return;
+    }
+
+    key_before = pc->rtcp_rx.pli + pc->rtcp_rx.fir;
+    ssrc = 0;
+
+    if (wp_rtcp_parse(buf, len, &pc->rtcp_rx, &ssrc, &mid) != 0) {
+        pc->corrupt++;
+        return;
+    }
+
+    for (i = 0; ssrc && i < pc->nsrc; i++) {
+        if (pc->src[i].ssrc == ssrc) {
+            pc->src[i].lsr = mid;
+            pc->src[i].lsr_at = wp_now();
+        }
+    }
+
+    if (pc->rtcp_rx.pli + pc->rtcp_rx.fir != key_before) {
+        /* a keyframe request: the next video frame is a key frame */
+        for (i = 0; i < pc->ntx; i++) {
+            if (pc->tx[i].kind == 'v') {
+                pc->tx[i].key_req = 1;
+            }
+        }
+    }
+}
+
+
+/* ---- RTCP out: reports, and PLI/NACK when asked -------------------------- */
+
+static void
+wp_media_send_rtcp(wp_pc_t *pc, uint8_t *buf, size_t n)
+{
+    int  len;
+
+    len = n;
+    if (srtp_protect_rtcp(pc->srtp_tx, buf, &len) == srtp_err_status_ok) {
+        wp_pc_send(pc, buf, len);
+        pc->rtcp_tx++;
+
+    } else {
+        pc->srtp_err++;
+    }
+}
+
+
+/*
+ * Like a browser, one compound packet per stream: SR + SDES for what we
+ * send, RR + SDES (+ PLI/NACK) for what we receive. A single RR with every
+ * report block would make a server that classifies RTCP by the first block
+ * (Janus does) file video feedback under audio.
+ */
+static gboolean
+wp_media_rtcp_tick(gpointer data)
+{
+    int         i;
+    size_t      n;
+    int64_t     now;
+    uint8_t     buf[WP_PKT_MAX];
+    uint32_t    me, ext, lost, expected, dlsr;
+    wp_tx_t    *t;
+    wp_src_t   *s;
+    wp_pc_t    *pc = data;
+    wp_opts_t  *o = &pc->peer->opts;
+
+    now = wp_now();
+    me = pc->ntx ? pc->tx[0].ssrc : pc->local_ssrc;
+
+    for (i = 0; i < pc->ntx; i++) {
+        t = &pc->tx[i];
+        if (t->packets > 0) {
+            n = wp_rtcp_sr(buf, t->ssrc, t->last_ts, t->packets, t->bytes);
+            n += wp_rtcp_sdes(buf + n, t->ssrc, "wr-peer");
+            wp_media_send_rtcp(pc, buf, n);
+        }
+    }
+
+    for (i = 0; i < pc->nsrc; i++) {
+        s = &pc->src[i];
+        ext = s->cycles + s->max_seq;
+        expected = ext - s->first_ext + 1;
+        lost = expected > s->packets ? expected - s->packets : 0;
+        dlsr = s->lsr_at ? (uint32_t) ((now - s->lsr_at) * 65536 / 1000000)
+                         : 0;
+
+        n = wp_rtcp_rr(buf, me, 1, &s->ssrc, &ext, &lost, &s->lsr, &dlsr);
+        n += wp_rtcp_sdes(buf + n, me, "wr-peer");
+
+        if (s->kind == 'v' && s->packets > 0
+            && now - pc->first_video_rx >= 1000000)
+        {
+            if (o->send_pli && !pc->pli_sent) {
+                n += wp_rtcp_pli(buf + n, me, s->ssrc);
+                pc->pli_sent = 1;
+                wp_log(pc->peer, "%s: PLI sent for SSRC %u", pc->name,
+                       s->ssrc);
+            }
+
+            if (o->send_nack && !pc->nack_sent) {
+                /* one we did get: the server retransmits or forwards it */
+                n += wp_rtcp_nack(buf + n, me, s->ssrc, s->max_seq - 2, 0);
+                pc->nack_sent = 1;
+                wp_log(pc->peer, "%s: NACK sent for SSRC %u seq %u",
+                       pc->name, s->ssrc, (uint16_t) (s->max_seq - 2));
+            }
+        }
+
+        wp_media_send_rtcp(pc, buf, n);
+    }
+
+    if (pc->ntx == 0 && pc->nsrc == 0) {
+        /* nothing yet either way: an empty RR keeps RTCP alive */
+        n = wp_rtcp_rr(buf, me, 0, NULL, NULL, NULL, NULL, NULL);
+        n += wp_rtcp_sdes(buf + n, me, "wr-peer");
+        wp_media_send_rtcp(pc, buf, n);
+    }
+
+    return G_SOURCE_CONTINUE;
+}

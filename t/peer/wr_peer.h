@@ -1,0 +1,409 @@
+/*
+ * wr-peer: a WebRTC test peer speaking the Janus API (see README.md).
+ *
+ * One process, one GLib main loop. The mode scripts in wr_peer.c run
+ * sequentially and "pump" the loop (wp_wait) while they wait for a reply or a
+ * state; everything else (libnice, sockets, timers) runs from loop callbacks,
+ * which never pump. Names are wp_ (peer) so they cannot clash with the
+ * server's wr_ protocol code.
+ */
+
+#ifndef WR_PEER_H
+#define WR_PEER_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <glib.h>
+#include <jansson.h>
+#include <openssl/ssl.h>
+#include <srtp2/srtp.h>
+#include <agent.h>
+
+
+#define WP_MAX_STREAMS   8       /* RTP streams per PC and direction */
+#define WP_PKT_MAX       1600    /* RTP packet buffer, room for SRTP trailer */
+#define WP_DTLS_MTU      1200
+
+#define WP_PAYLOAD_HDR   22      /* our header inside every RTP payload */
+#define WP_VP8_PREFIX    11      /* VP8 descriptor + frame header before it */
+
+
+typedef struct wp_peer_s   wp_peer_t;
+typedef struct wp_pc_s     wp_pc_t;
+typedef struct wp_janus_s  wp_janus_t;
+
+
+/* ---- command line -------------------------------------------------------- */
+
+typedef struct {
+    const char   *mode;
+    const char   *url;
+    const char   *display;
+    const char   *local_ip;
+    const char   *srtp;            /* profiles for use_srtp, RFC names */
+    const char   *setup;           /* a=setup we write, NULL = default */
+    double        duration;
+    double        expect_webrtcup;
+    double        max_loss;        /* percent */
+    json_int_t    room;
+    json_int_t    feed;
+    int           video_kbps;
+    int           video_size;
+    int           fps;
+    int           audio_pps;
+    int           audio_size;
+    int           subscribers;
+    int           e2ee;
+    int           send_pli;
+    int           send_nack;
+    int           expect_pli;
+    int           expect_nack;
+    int           drain_ms;
+    int           inject_drop;     /* self-test: skip every Nth packet */
+    int           inject_corrupt;  /* self-test: flip a byte in every Nth */
+    int           verbose;
+} wp_opts_t;
+
+
+/* ---- SDP (wp_sdp.c) ------------------------------------------------------ */
+
+#define WP_SDP_MAX_M     16
+#define WP_SDP_MAX_PT    16
+#define WP_SDP_MAX_CAND  16
+
+typedef struct {
+    int           pt;
+    char          codec[32];
+    int           rate;
+    int           channels;
+    char          fmtp[256];
+    unsigned      nack:1;
+    unsigned      pli:1;
+    unsigned      fir:1;
+} wp_sdp_pt_t;
+
+typedef struct {
+    char          kind[16];        /* audio, video, application */
+    int           port;
+    char          proto[48];
+    int           npt;
+    wp_sdp_pt_t   pt[WP_SDP_MAX_PT];
+    char          mid[32];
+    char          dir[16];         /* sendrecv, sendonly, recvonly, inactive */
+    int           mid_ext;         /* extmap id of sdes:mid, 0 = none */
+    int           nssrc;
+    uint32_t      ssrc[4];
+    char          cname[64];
+    char          ufrag[64];
+    char          pwd[128];
+    char          fp_alg[16];
+    char          fp[200];
+    char          setup[16];
+    int           ncand;
+    char          cand[WP_SDP_MAX_CAND][192];
+    unsigned      rtcp_mux:1;
+} wp_sdp_m_t;
+
+typedef struct {
+    char          ufrag[64];       /* session level, m-level wins */
+    char          pwd[128];
+    char          fp_alg[16];
+    char          fp[200];
+    char          setup[16];
+    unsigned      ice_lite:1;
+    int           nm;
+    wp_sdp_m_t    m[WP_SDP_MAX_M];
+} wp_sdp_t;
+
+int wp_sdp_parse(wp_sdp_t *s, const char *text, char *err, size_t errlen);
+char *wp_sdp_write(const wp_sdp_t *s);
+const char *wp_sdp_attr(const wp_sdp_t *s, const wp_sdp_m_t *m,
+    const char *which);
+
+
+/* ---- RTP, payloads, RTCP (wp_rtp.c) -------------------------------------- */
+
+#define WP_F_FIRST  0x01           /* first packet of a frame */
+#define WP_F_LAST   0x02
+#define WP_F_KEY    0x04
+
+typedef struct {
+    int           pt;
+    int           marker;
+    uint16_t      seq;
+    uint32_t      ts;
+    uint32_t      ssrc;
+    const uint8_t *payload;
+    size_t        len;
+} wp_rtp_t;
+
+typedef struct {
+    uint32_t      origin;          /* SSRC the original sender used */
+    uint32_t      seq;
+    int64_t       sent_us;
+    uint8_t       flags;
+} wp_payload_t;
+
+/* one stream as identified by the payload header, for loss and latency */
+typedef struct {
+    uint32_t      origin;
+    char          kind;
+    uint32_t      first;
+    uint32_t      max;
+    uint32_t      base;            /* bitset origin */
+    GByteArray   *seen;
+    uint64_t      packets;
+    uint64_t      bytes;
+    uint64_t      unique;
+    uint64_t      dup;
+    uint64_t      reordered;
+    GArray       *lat_us;          /* guint32 per packet */
+} wp_rxs_t;
+
+typedef struct {
+    uint64_t      rtcp;            /* compound packets received */
+    uint64_t      sr;
+    uint64_t      rr;
+    uint64_t      sdes;
+    uint64_t      bye;
+    uint64_t      pli;
+    uint64_t      fir;
+    uint64_t      nack;
+    uint64_t      nack_pids;
+    uint64_t      remb;
+    uint64_t      other;
+} wp_rtcp_stats_t;
+
+size_t wp_rtp_write(uint8_t *p, const wp_rtp_t *r, int mid_ext,
+    const char *mid);
+int wp_rtp_parse(wp_rtp_t *r, const uint8_t *p, size_t n);
+size_t wp_payload_write(uint8_t *p, size_t n, char kind, uint32_t origin,
+    uint32_t seq, uint8_t flags, int64_t now_us);
+int wp_payload_check(const uint8_t *p, size_t n, char kind, wp_payload_t *pl);
+void wp_rxs_account(wp_rxs_t *s, const wp_payload_t *pl, size_t bytes,
+    int64_t now_us);
+void wp_rxs_free(wp_rxs_t *s);
+size_t wp_rtcp_sr(uint8_t *p, uint32_t ssrc, uint32_t rtp_ts,
+    uint32_t packets, uint32_t octets);
+size_t wp_rtcp_rr(uint8_t *p, uint32_t ssrc, int n, const uint32_t *src,
+    const uint32_t *ext_max, const uint32_t *lost, const uint32_t *lsr,
+    const uint32_t *dlsr);
+size_t wp_rtcp_sdes(uint8_t *p, uint32_t ssrc, const char *cname);
+size_t wp_rtcp_pli(uint8_t *p, uint32_t ssrc, uint32_t media);
+size_t wp_rtcp_nack(uint8_t *p, uint32_t ssrc, uint32_t media, uint16_t pid,
+    uint16_t blp);
+int wp_rtcp_parse(const uint8_t *p, size_t n, wp_rtcp_stats_t *st,
+    uint32_t *sr_ssrc, uint32_t *sr_ntp_mid);
+uint64_t wp_ntp_now(void);
+
+
+/* ---- PeerConnection (wp_pc.c, wp_dtls.c, wp_media.c) --------------------- */
+
+typedef struct {
+    char          kind;            /* 'a' or 'v' */
+    uint32_t      ssrc;
+    int           pt;
+    int           mid_ext;
+    char          mid[32];
+    uint16_t      rtp_seq;
+    uint32_t      ts_base;
+    uint32_t      seq;             /* payload counter, from 0 */
+    uint64_t      frame;
+    int64_t       next_us;
+    int64_t       interval_us;
+    double        credit;          /* video bytes owed */
+    int           key_req;
+    uint64_t      packets;
+    uint64_t      bytes;
+    uint64_t      keyframes;
+    uint64_t      dropped;         /* by --inject-drop */
+    uint32_t      last_ts;
+} wp_tx_t;
+
+/* an incoming RTP SSRC: for receiver reports and as PLI/NACK target */
+typedef struct {
+    uint32_t      ssrc;
+    char          kind;
+    uint32_t      cycles;
+    uint16_t      max_seq;
+    uint32_t      first_ext;
+    uint64_t      packets;
+    uint32_t      lsr;
+    int64_t       lsr_at;
+} wp_src_t;
+
+struct wp_pc_s {
+    wp_peer_t    *peer;
+    char          name[32];
+    json_int_t    handle;
+    int           receiving;       /* expects media back */
+
+    NiceAgent    *agent;
+    guint         stream;
+    int           gathered;
+    int           ice_state;
+    char          ufrag[64];
+    char          pwd[128];
+
+    wp_sdp_t     *remote;
+    char          fp_alg[16];
+    char          fp[200];
+    int           dtls_client;
+    SSL          *ssl;
+    BIO          *rbio;
+    BIO          *wbio;
+    guint         dtls_timer;
+    int           dtls_done;
+    int           dtls_closed;
+
+    srtp_t        srtp_tx;
+    srtp_t        srtp_rx;
+    const char   *profile;
+    int           up;
+
+    int64_t       t_start;
+    int64_t       t_ice;
+    int64_t       t_up;
+    int64_t       t_webrtcup;
+    int           webrtcup;
+    int           e2ee_remote;
+    char          hangup[64];
+
+    int           ntx;
+    wp_tx_t       tx[2];
+    int           sending;
+    guint         tick;
+    guint         rtcp_timer;
+    uint32_t      local_ssrc;
+
+    char          pt_kind[128];    /* receive payload type -> 'a', 'v' */
+    int           expect_audio;
+    int           expect_video;
+    int           nsrc;
+    wp_src_t      src[WP_MAX_STREAMS];
+    int           nrxs;
+    wp_rxs_t      rxs[WP_MAX_STREAMS];
+    int64_t       first_video_rx;
+    int           pli_sent;
+    int           nack_sent;
+
+    wp_rtcp_stats_t rtcp_rx;
+    uint64_t      rtcp_tx;
+    uint64_t      srtp_err;
+    uint64_t      srtp_replay;
+    uint64_t      unknown_pt;
+    uint64_t      corrupt;
+    uint64_t      late;
+};
+
+wp_pc_t *wp_pc_new(wp_peer_t *peer, const char *name);
+char *wp_pc_offer(wp_pc_t *pc, int send, int recv);
+int wp_pc_set_answer(wp_pc_t *pc, const char *sdp);
+char *wp_pc_answer(wp_pc_t *pc, const char *offer);
+void wp_pc_secure(wp_pc_t *pc);
+void wp_pc_send(wp_pc_t *pc, const uint8_t *p, size_t n);
+void wp_pc_media(wp_pc_t *pc, int on);
+void wp_media_start(wp_pc_t *pc);
+void wp_media_rtp_in(wp_pc_t *pc, uint8_t *buf, int len);
+void wp_media_rtcp_in(wp_pc_t *pc, uint8_t *buf, int len);
+void wp_pc_close(wp_pc_t *pc);
+void wp_pc_free(wp_pc_t *pc);
+int wp_pc_gathered(void *pc);
+
+int wp_dtls_init(wp_peer_t *peer);
+void wp_dtls_done(wp_peer_t *peer);
+int wp_dtls_start(wp_pc_t *pc);
+void wp_dtls_connect(wp_pc_t *pc);
+void wp_dtls_input(wp_pc_t *pc, const uint8_t *p, size_t n);
+void wp_dtls_close(wp_pc_t *pc);
+
+
+/* ---- network and Janus (wp_net.c, wp_ws.c, wp_http.c, wp_janus.c) -------- */
+
+typedef struct {
+    int           ws;              /* ws:// rather than http:// */
+    char          host[256];
+    int           port;
+    char          path[512];       /* no trailing slash */
+} wp_url_t;
+
+typedef struct wp_tcp_s  wp_tcp_t;
+
+/* called when bytes arrived or the connection ended; returns 1 to close it */
+typedef int (*wp_tcp_handler_pt)(wp_tcp_t *c, void *data);
+
+struct wp_tcp_s {
+    int           fd;
+    guint         in_watch;
+    guint         out_watch;
+    GByteArray   *in;
+    GByteArray   *out;
+    int           eof;
+    int           error;
+    wp_tcp_handler_pt handler;
+    void         *data;
+};
+
+typedef void (*wp_text_pt)(const char *text, size_t len, void *data);
+typedef void (*wp_http_done_pt)(int status, const char *body, size_t len,
+    void *data);
+
+typedef struct wp_ws_s        wp_ws_t;
+typedef struct wp_http_req_s  wp_http_req_t;
+
+int wp_url_parse(wp_url_t *u, const char *url);
+wp_tcp_t *wp_tcp_connect(const wp_url_t *u, wp_tcp_handler_pt h, void *data,
+    char *err, size_t errlen);
+void wp_tcp_send(wp_tcp_t *c, const void *p, size_t n);
+void wp_tcp_free(wp_tcp_t *c);
+int wp_wait(int (*done)(void *arg), void *arg, double timeout_s);
+int64_t wp_now(void);
+
+wp_ws_t *wp_ws_open(const wp_url_t *u, wp_text_pt on_text, void *data,
+    char *err, size_t errlen);
+int wp_ws_state(wp_ws_t *ws);     /* 0 connecting, 1 open, -1 closed */
+const char *wp_ws_error(wp_ws_t *ws);
+void wp_ws_send(wp_ws_t *ws, const char *text, size_t len);
+void wp_ws_free(wp_ws_t *ws);
+
+wp_http_req_t *wp_http_request(const wp_url_t *u, const char *method,
+    const char *path, const char *body, wp_http_done_pt done, void *data);
+void wp_http_cancel(wp_http_req_t *r);
+
+typedef void (*wp_event_pt)(json_t *msg, void *data);
+
+wp_janus_t *wp_janus_open(const char *url, int verbose, wp_event_pt on_event,
+    void *data, char *err, size_t errlen);
+json_t *wp_janus_call(wp_janus_t *j, json_t *req, int async, double timeout);
+void wp_janus_post(wp_janus_t *j, json_t *req);
+const char *wp_janus_error(wp_janus_t *j);
+int wp_janus_alive(wp_janus_t *j);
+void wp_janus_close(wp_janus_t *j);
+
+
+/* ---- the whole peer (wr_peer.c, wp_report.c) ----------------------------- */
+
+struct wp_peer_s {
+    wp_opts_t     opts;
+    SSL_CTX      *ssl_ctx;
+    char          fingerprint[200];     /* sha-256 of our certificate */
+    wp_janus_t   *janus;
+    GPtrArray    *pcs;
+    int           failed;
+    char          reason[512];
+    int64_t       t0;
+    int64_t       media_start;
+    int64_t       media_stop;
+    double        cpu0;
+    double        cpu_s;           /* CPU used between start and stop */
+    int           closing;         /* teardown: hangups are expected */
+    json_int_t    feed;
+};
+
+void wp_fail(wp_peer_t *peer, const char *fmt, ...)
+    G_GNUC_PRINTF(2, 3);
+void wp_log(wp_peer_t *peer, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+double wp_cpu_seconds(void);
+json_t *wp_report(wp_peer_t *peer);
+
+#endif /* WR_PEER_H */
