@@ -92,13 +92,13 @@ test-nginx: $(MODULE)
 	$(NGINX_ENV) $(PROVE) -r t
 
 test: deps-test
-	$(MAKE) build
+	$(MAKE) build peer
 	$(MAKE) unit
 	$(MAKE) test-js
 	$(MAKE) test-nginx
 
 test-quick: deps-test
-	$(MAKE) build
+	$(MAKE) build peer
 	$(MAKE) unit test-js
 	TEST_NGINX_QUICK=1 $(MAKE) test-nginx
 

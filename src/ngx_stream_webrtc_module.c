@@ -9,13 +9,23 @@
 #include <ngx_core.h>
 #include <ngx_stream.h>
 
-#include "ngx_webrtc.h"
+#include "ngx_stream_webrtc.h"
+#include "wr_rtcp.h"
 
 
 static char *ngx_stream_webrtc_media(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_stream_webrtc_postconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_stream_webrtc_init_process(ngx_cycle_t *cycle);
 static void ngx_stream_webrtc_handler(ngx_stream_session_t *s);
+static void ngx_stream_webrtc_read_handler(ngx_event_t *rev);
+static void ngx_stream_webrtc_packet(ngx_stream_webrtc_flow_t *flow,
+    u_char *pkt, size_t len);
+static void ngx_stream_webrtc_close(ngx_stream_webrtc_flow_t *flow);
+static void ngx_stream_webrtc_cleanup(void *data);
+
+
+ngx_stream_webrtc_worker_t  *ngx_stream_webrtc_worker;
 
 
 typedef struct {
@@ -59,7 +69,7 @@ ngx_module_t  ngx_stream_webrtc_module = {
     NGX_STREAM_MODULE,                     /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_stream_webrtc_init_process,        /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     NULL,                                  /* exit process */
@@ -180,29 +190,206 @@ ngx_stream_webrtc_postconfiguration(ngx_conf_t *cf)
 }
 
 
-/*
- * ICE, DTLS and SRTP land with the media work.  Until then datagrams are
- * counted and dropped, and the pseudo-session ends at once so that it
- * holds no connection slot.
- */
+static ngx_int_t
+ngx_stream_webrtc_init_process(ngx_cycle_t *cycle)
+{
+    ngx_webrtc_conf_t  *wcf;
+    wr_dtls_conf_t      dconf;
+
+    wcf = ngx_webrtc_get_conf(cycle);
+
+    if (wcf == NULL || wcf->media_pos.line == 0 || wcf->shm_zone == NULL) {
+        return NGX_OK;
+    }
+
+    ngx_stream_webrtc_worker = ngx_pcalloc(cycle->pool,
+                                       sizeof(ngx_stream_webrtc_worker_t));
+    if (ngx_stream_webrtc_worker == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_stream_webrtc_worker->wcf = wcf;
+
+    if (wr_stun_init(&ngx_stream_webrtc_worker->stun, NULL) != 0) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "webrtc: STUN agent setup failed");
+        return NGX_ERROR;
+    }
+
+    /* every worker uses the zone's certificate: one fingerprint for all */
+
+    ngx_memzero(&dconf, sizeof(wr_dtls_conf_t));
+    dconf.cert = wcf->sh->cert_der;
+    dconf.cert_len = wcf->sh->cert_len;
+    dconf.key = wcf->sh->key_der;
+    dconf.key_len = wcf->sh->key_len;
+
+    ngx_stream_webrtc_worker->dtls = wr_dtls_ctx_create(&dconf);
+
+    if (ngx_stream_webrtc_worker->dtls == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "webrtc: DTLS context setup failed");
+        return NGX_ERROR;
+    }
+
+    if (wr_srtp_init() != WR_SRTP_OK) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "webrtc: libsrtp setup failed");
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* the first datagram from a remote address */
 
 static void
 ngx_stream_webrtc_handler(ngx_stream_session_t *s)
 {
-    ngx_connection_t  *c;
+    size_t                     n;
+    ngx_connection_t          *c;
+    ngx_pool_cleanup_t        *cln;
+    ngx_stream_webrtc_flow_t  *flow;
+    uint32_t                   buf[NGX_STREAM_WEBRTC_PKT_MAX / 4];
 
     c = s->connection;
 
-    if (c->type != SOCK_DGRAM || c->buffer == NULL) {
+    if (c->type != SOCK_DGRAM || c->buffer == NULL
+        || ngx_stream_webrtc_worker == NULL)
+    {
         ngx_stream_finalize_session(s, NGX_STREAM_BAD_REQUEST);
         return;
     }
 
-    ngx_webrtc_stat_inc(NGX_WEBRTC_STAT_UDP_PACKETS_IN, 1);
-    ngx_webrtc_stat_inc(NGX_WEBRTC_STAT_UDP_BYTES_IN,
-                        c->buffer->last - c->buffer->pos);
-    ngx_webrtc_stat_inc(NGX_WEBRTC_STAT_UDP_DROPPED, 1);
+    flow = ngx_pcalloc(c->pool, sizeof(ngx_stream_webrtc_flow_t));
+    cln = ngx_pool_cleanup_add(c->pool, 0);
 
-    ngx_stream_finalize_session(s, NGX_STREAM_OK);
+    if (flow == NULL || cln == NULL) {
+        ngx_stream_finalize_session(s, NGX_STREAM_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    cln->handler = ngx_stream_webrtc_cleanup;
+    cln->data = flow;
+
+    flow->session = s;
+    ngx_stream_set_ctx(s, flow, ngx_stream_webrtc_module);
+
+    c->read->handler = ngx_stream_webrtc_read_handler;
+
+    /* a reload or shutdown closes flows at once, not after consent */
+    c->idle = 1;
+
+    /* aligned, and with room for an SRTP trailer when it goes back out */
+
+    n = c->buffer->last - c->buffer->pos;
+
+    if (n > NGX_STREAM_WEBRTC_PKT_MAX - WR_SRTP_RTCP_TRAILER_MAX) {
+        ngx_webrtc_stat_inc(NGX_WEBRTC_STAT_UDP_DROPPED, 1);
+        ngx_stream_webrtc_close(flow);
+        return;
+    }
+
+    ngx_memcpy(buf, c->buffer->pos, n);
+
+    ngx_stream_webrtc_packet(flow, (u_char *) buf, n);
+
+    if (flow->handle == 0) {
+        /* nothing of ours: hold no connection slot for it */
+        ngx_stream_webrtc_close(flow);
+    }
 }
 
+
+static void
+ngx_stream_webrtc_read_handler(ngx_event_t *rev)
+{
+    ssize_t                    n;
+    ngx_connection_t          *c;
+    ngx_stream_session_t      *s;
+    ngx_stream_webrtc_flow_t  *flow;
+    uint32_t                   buf[NGX_STREAM_WEBRTC_PKT_MAX / 4];
+
+    c = rev->data;
+    s = c->data;
+    flow = ngx_stream_get_module_ctx(s, ngx_stream_webrtc_module);
+
+    if (c->close) {
+        ngx_stream_webrtc_close(flow);
+        return;
+    }
+
+    if (rev->timedout) {
+        rev->timedout = 0;
+        ngx_stream_webrtc_consent_expired(flow);
+        ngx_stream_webrtc_close(flow);
+        return;
+    }
+
+    for ( ;; ) {
+        n = c->recv(c, (u_char *) buf,
+                    sizeof(buf) - WR_SRTP_RTCP_TRAILER_MAX);
+
+        if (n == NGX_AGAIN) {
+            break;
+        }
+
+        if (n == NGX_ERROR) {
+            ngx_stream_webrtc_close(flow);
+            return;
+        }
+
+        ngx_stream_webrtc_packet(flow, (u_char *) buf, n);
+    }
+}
+
+
+/* RFC 7983: the first byte tells STUN, DTLS and SRTP apart */
+
+static void
+ngx_stream_webrtc_packet(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
+    size_t len)
+{
+    ngx_webrtc_stat_inc(NGX_WEBRTC_STAT_UDP_PACKETS_IN, 1);
+    ngx_webrtc_stat_inc(NGX_WEBRTC_STAT_UDP_BYTES_IN, len);
+
+    switch (wr_demux(pkt, len)) {
+
+    case WR_DEMUX_STUN:
+        (void) ngx_stream_webrtc_stun(flow, pkt, len);
+        return;
+
+    case WR_DEMUX_DTLS:
+        ngx_stream_webrtc_dtls(flow, pkt, len);
+        return;
+
+    case WR_DEMUX_RTP:
+        ngx_stream_webrtc_srtp(flow, pkt, len, NGX_STREAM_WEBRTC_PKT_MAX, 0);
+        return;
+
+    case WR_DEMUX_RTCP:
+        ngx_stream_webrtc_srtp(flow, pkt, len, NGX_STREAM_WEBRTC_PKT_MAX, 1);
+        return;
+
+    default:
+        ngx_webrtc_stat_inc(NGX_WEBRTC_STAT_UDP_DROPPED, 1);
+        return;
+    }
+}
+
+
+static void
+ngx_stream_webrtc_cleanup(void *data)
+{
+    ngx_stream_webrtc_flow_t *flow = data;
+
+    ngx_stream_webrtc_dtls_free(flow);
+}
+
+
+static void
+ngx_stream_webrtc_close(ngx_stream_webrtc_flow_t *flow)
+{
+    ngx_stream_finalize_session(flow->session, NGX_STREAM_OK);
+}

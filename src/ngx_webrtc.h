@@ -110,6 +110,15 @@ typedef enum {
     NGX_WEBRTC_STAT_SIGNALING_REQUESTS,
     NGX_WEBRTC_STAT_SIGNALING_ERRORS,
     NGX_WEBRTC_STAT_STATUS_REQUESTS,
+    NGX_WEBRTC_STAT_STUN_ANSWERED,
+    NGX_WEBRTC_STAT_STUN_DROPPED,
+    NGX_WEBRTC_STAT_ICE_CONNECTED,
+    NGX_WEBRTC_STAT_CONSENT_EXPIRED,
+    NGX_WEBRTC_STAT_DTLS_CONNECTED,
+    NGX_WEBRTC_STAT_DTLS_FAILED,
+    NGX_WEBRTC_STAT_SRTP_IN,
+    NGX_WEBRTC_STAT_SRTP_DROPPED,
+    NGX_WEBRTC_STAT_SRTP_OUT,
     NGX_WEBRTC_STAT_N
 } ngx_webrtc_stat_e;
 
@@ -152,6 +161,9 @@ typedef struct {
 
     /* bumped whenever rooms change, so workers can refresh caches */
     ngx_atomic_t                  rooms_generation;
+
+    /* bumped whenever a PeerConnection's address, keys or state change */
+    ngx_atomic_t                  media_generation;
 
     time_t                        created;
 

@@ -22,6 +22,7 @@
 
 #include "ngx_webrtc.h"
 #include "wr_sdp.h"
+#include "wr_srtp.h"
 
 
 /* Janus core error codes (janus/apierror.h) */
@@ -117,9 +118,23 @@ typedef struct {
     u_char                        remote_pwd[257];
     u_char                        remote_fingerprint[NGX_WEBRTC_FINGERPRINT_LEN
                                                      + 1];
+    u_char                        remote_fp[32];  /* SHA-256 bytes */
+    unsigned                      remote_fp_set:1;
     unsigned                      negotiated:1;  /* an answer went out/in */
     unsigned                      offered:1;     /* the server offered */
     unsigned                      e2ee:1;
+
+    /* media, kept by the stream half: who receives it, and from where */
+    ngx_pid_t                     media_pid;
+    ngx_uint_t                    media_generation;
+    ngx_msec_t                    consent;       /* last valid check */
+    socklen_t                     socklen;
+    u_char                        sockaddr[NGX_SOCKADDRLEN];
+    unsigned                      ice_connected:1;
+    unsigned                      dtls_connected:1;
+
+    /* from the DTLS handshake: any worker can rebuild SRTP from these */
+    wr_srtp_keys_t                keys;
 } ngx_webrtc_pc_t;
 
 

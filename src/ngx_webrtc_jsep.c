@@ -233,6 +233,10 @@ ngx_webrtc_jsep_remote(ngx_webrtc_handle_t *h)
         if (m->fingerprint.hash == WR_SDP_HASH_SHA256
             && m->fingerprint.len == WR_SDP_SHA256_LEN)
         {
+            ngx_memcpy(h->pc.remote_fp, m->fingerprint.bytes,
+                       WR_SDP_SHA256_LEN);
+            h->pc.remote_fp_set = 1;
+
             p = h->pc.remote_fingerprint;
 
             for (k = 0; k < WR_SDP_SHA256_LEN; k++) {

@@ -648,6 +648,9 @@ ngx_webrtc_pc_close_locked(ngx_webrtc_conf_t *wcf, ngx_webrtc_handle_t *h)
     ngx_rbtree_delete(&wcf->sh->pc_tree, &h->pc_node);
     ngx_memzero(&h->pc, sizeof(ngx_webrtc_pc_t));
 
+    /* the media half's routes to it must go */
+    wcf->sh->media_generation++;
+
     h->has_pc = 0;
     wcf->sh->npeerconnections--;
 }

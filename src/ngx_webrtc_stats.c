@@ -19,7 +19,16 @@ const char  *ngx_webrtc_stat_names[NGX_WEBRTC_STAT_N] = {
     "udp_bytes_out",
     "signaling_requests",
     "signaling_errors",
-    "status_requests"
+    "status_requests",
+    "stun_answered",
+    "stun_dropped",
+    "ice_connected",
+    "consent_expired",
+    "dtls_connected",
+    "dtls_failed",
+    "srtp_in",
+    "srtp_dropped",
+    "srtp_out"
 };
 
 

@@ -1,0 +1,127 @@
+
+/*
+ * Declarations shared by the files of the stream (media) half.
+ */
+
+#ifndef _NGX_STREAM_WEBRTC_H_INCLUDED_
+#define _NGX_STREAM_WEBRTC_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_stream.h>
+
+#include "ngx_webrtc.h"
+#include "ngx_webrtc_janus.h"
+#include "wr_stun.h"
+#include "wr_dtls.h"
+#include "wr_srtp.h"
+
+
+/* ICE consent freshness (RFC 7675): 30 s without a valid check ends it */
+#define NGX_STREAM_WEBRTC_CONSENT   30000
+
+#define NGX_STREAM_WEBRTC_PKT_MAX   2048
+#define NGX_STREAM_WEBRTC_SSRCS     8
+
+
+#define NGX_STREAM_WEBRTC_PEER_SSRCS  64
+
+
+/* this worker's sending side of a subscriber's PeerConnection */
+typedef struct {
+    ngx_rbtree_node_t             node;          /* key: handle id */
+    ngx_uint_t                    refs;
+    ngx_uint_t                    generation;    /* pc.media_generation */
+    wr_srtp_t                    *srtp;
+    socklen_t                     socklen;
+    u_char                        sockaddr[NGX_SOCKADDRLEN];
+    ngx_uint_t                    nssrcs;
+    uint32_t                      ssrcs[NGX_STREAM_WEBRTC_PEER_SSRCS];
+} ngx_stream_webrtc_peer_t;
+
+
+typedef struct {
+    ngx_stream_webrtc_peer_t     *peer;
+    uint32_t                      ssrc;
+    uint32_t                      rtx_ssrc;
+    uint8_t                       pt;
+    uint8_t                       rtx_pt;
+} ngx_stream_webrtc_target_t;
+
+
+/* where one publisher stream goes, found by its payload type */
+typedef struct {
+    uint8_t                       pt;
+    uint8_t                       rtx_pt;
+    ngx_uint_t                    ntargets;
+    ngx_stream_webrtc_target_t   *targets;
+} ngx_stream_webrtc_route_t;
+
+
+/* one remote address: a UDP pseudo-session of nginx's stream module */
+typedef struct {
+    ngx_stream_session_t         *session;
+    uint64_t                      handle;        /* 0: not bound by ICE */
+    u_char                        ufrag[NGX_WEBRTC_ICE_UFRAG_LEN];
+
+    /* the lookup's copy of the local ice-pwd, valid during one check */
+    u_char                        pwd[NGX_WEBRTC_ICE_PWD_LEN];
+
+    wr_dtls_t                    *dtls;
+    ngx_event_t                   dtls_timer;
+    wr_srtp_t                    *srtp_in;
+    wr_srtp_t                    *srtp_out;
+
+    /* outbound SSRCs added to srtp_out */
+    ngx_uint_t                    nssrcs;
+    uint32_t                      ssrcs[NGX_STREAM_WEBRTC_SSRCS];
+
+    /* a publisher's fan-out, valid for these zone generations */
+    ngx_stream_webrtc_route_t    *routes;
+    ngx_uint_t                    nroutes;
+    ngx_atomic_uint_t             route_rooms;
+    ngx_atomic_uint_t             route_media;
+
+    unsigned                      echo:1;        /* janus.plugin.echotest */
+} ngx_stream_webrtc_flow_t;
+
+
+/* per worker */
+typedef struct {
+    wr_stun_t                     stun;
+    wr_dtls_ctx_t                *dtls;
+    ngx_webrtc_conf_t            *wcf;
+    time_t                        log_time[WR_STUN_NREASONS];
+} ngx_stream_webrtc_worker_t;
+
+
+extern ngx_module_t                 ngx_stream_webrtc_module;
+extern ngx_stream_webrtc_worker_t  *ngx_stream_webrtc_worker;
+
+
+/* ngx_stream_webrtc_ice.c */
+ngx_int_t ngx_stream_webrtc_stun(ngx_stream_webrtc_flow_t *flow,
+    u_char *pkt, size_t len);
+void ngx_stream_webrtc_consent_expired(ngx_stream_webrtc_flow_t *flow);
+void ngx_stream_webrtc_hangup(ngx_stream_webrtc_flow_t *flow,
+    const char *reason);
+
+/* ngx_stream_webrtc_dtls.c */
+void ngx_stream_webrtc_dtls(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
+    size_t len);
+void ngx_stream_webrtc_dtls_free(ngx_stream_webrtc_flow_t *flow);
+
+/* ngx_stream_webrtc_rtp.c */
+void ngx_stream_webrtc_srtp(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
+    size_t len, size_t size, ngx_uint_t rtcp);
+ngx_int_t ngx_stream_webrtc_send(ngx_stream_webrtc_flow_t *flow,
+    u_char *data, size_t len);
+
+/* ngx_stream_webrtc_route.c */
+void ngx_stream_webrtc_forward(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
+    size_t len);
+void ngx_stream_webrtc_route_free(ngx_stream_webrtc_flow_t *flow);
+
+
+#endif /* _NGX_STREAM_WEBRTC_H_INCLUDED_ */
