@@ -149,7 +149,10 @@ int wr_rtcp_validate(const uint8_t *p, size_t len);
 
 const char *wr_rtcp_strerror(int rc);
 
-/* readers: 0 or an error */
+/*
+ * Readers: 0 or an error.  wr_rtcp_block() reads block i < n_blocks of a
+ * report that was read without error.
+ */
 int wr_rtcp_sr(const wr_rtcp_pkt_t *pkt, wr_rtcp_report_t *sr);
 int wr_rtcp_rr(const wr_rtcp_pkt_t *pkt, wr_rtcp_report_t *rr);
 void wr_rtcp_block(const wr_rtcp_report_t *r, unsigned i,
@@ -165,12 +168,15 @@ int wr_rtcp_fb(const wr_rtcp_pkt_t *pkt, wr_rtcp_fb_t *fb);
 int wr_rtcp_nack(const wr_rtcp_fb_t *fb, uint16_t *seqs, size_t max,
     size_t *n);
 
-/* FIR entries: the count, and entry i's target SSRC and command number */
+/* FIR entries: the count (0 unless FIR), entry i's SSRC and seq number */
 unsigned wr_rtcp_fir_count(const wr_rtcp_fb_t *fb);
 void wr_rtcp_fir_entry(const wr_rtcp_fb_t *fb, unsigned i, uint32_t *ssrc,
     unsigned *seq);
 
-/* REMB: 0, WR_RTCP_WRONG_TYPE if this AFB is not REMB, or an error */
+/*
+ * REMB: 0, WR_RTCP_WRONG_TYPE if this is not an AFB carrying REMB, or an
+ * error; wr_rtcp_remb_ssrc() reads SSRC i < n_ssrcs.
+ */
 int wr_rtcp_remb(const wr_rtcp_fb_t *fb, wr_rtcp_remb_t *remb);
 uint32_t wr_rtcp_remb_ssrc(const wr_rtcp_remb_t *remb, unsigned i);
 
@@ -190,7 +196,11 @@ size_t wr_rtcp_build_remb(uint8_t *buf, size_t size, uint32_t sender,
 size_t wr_rtcp_build_nack(uint8_t *buf, size_t size, uint32_t sender,
     uint32_t media, const uint16_t *seqs, size_t n);
 
-/* n at most WR_RTCP_BLOCKS_MAX; cumulative_lost is clamped to 24 bits */
+/*
+ * n at most WR_RTCP_BLOCKS_MAX; fraction_lost is clamped to 255 and
+ * cumulative_lost to 24 bits.  The SR builder takes the sender fields of
+ * sr (not its n_blocks and blocks).
+ */
 size_t wr_rtcp_build_rr(uint8_t *buf, size_t size, uint32_t sender,
     const wr_rtcp_block_t *blocks, unsigned n);
 size_t wr_rtcp_build_sr(uint8_t *buf, size_t size,

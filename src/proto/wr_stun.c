@@ -5,7 +5,7 @@
  * two reasons: the result codes can then tell the reasons apart (libnice
  * says "unauthorized" for an unknown user and for a bad HMAC alike), and
  * libnice trusts some lengths it should not (a MESSAGE-INTEGRITY shorter
- * than 20 bytes would make it read past the message).
+ * than 20 bytes makes it read past the message; fuzz/README.md).
  */
 
 #include <string.h>
