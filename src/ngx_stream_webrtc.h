@@ -24,6 +24,9 @@
 #define NGX_STREAM_WEBRTC_PKT_MAX   2048
 #define NGX_STREAM_WEBRTC_SSRCS     8
 
+/* how often SRTP indexes are saved to the zone */
+#define NGX_STREAM_WEBRTC_SAVE      1000
+
 
 #define NGX_STREAM_WEBRTC_PEER_SSRCS  64
 
@@ -38,6 +41,7 @@ typedef struct {
     u_char                        sockaddr[NGX_SOCKADDRLEN];
     ngx_uint_t                    nssrcs;
     uint32_t                      ssrcs[NGX_STREAM_WEBRTC_PEER_SSRCS];
+    wr_srtp_index_t               index[NGX_STREAM_WEBRTC_PEER_SSRCS];
 } ngx_stream_webrtc_peer_t;
 
 
@@ -77,6 +81,13 @@ typedef struct {
     ngx_uint_t                    nssrcs;
     uint32_t                      ssrcs[NGX_STREAM_WEBRTC_SSRCS];
 
+    /* where the SRTP streams are, saved to the zone by save_timer */
+    uint32_t                      in_ssrc[NGX_WEBRTC_PC_SSRCS];
+    wr_srtp_index_t               in_index[NGX_WEBRTC_PC_SSRCS];
+    wr_srtp_index_t               out_index[NGX_STREAM_WEBRTC_SSRCS];
+    uint32_t                      rtcp_index;
+    ngx_event_t                   save_timer;
+
     /* a publisher's fan-out, valid for these zone generations */
     ngx_stream_webrtc_route_t    *routes;
     ngx_uint_t                    nroutes;
@@ -100,6 +111,14 @@ extern ngx_module_t                 ngx_stream_webrtc_module;
 extern ngx_stream_webrtc_worker_t  *ngx_stream_webrtc_worker;
 
 
+#define ngx_stream_webrtc_ssrc(p)                                             \
+    (((uint32_t) (p)[8] << 24) | ((uint32_t) (p)[9] << 16)                   \
+     | ((uint32_t) (p)[10] << 8) | (p)[11])
+
+#define ngx_stream_webrtc_seq(p)                                              \
+    ((uint16_t) (((p)[2] << 8) | (p)[3]))
+
+
 /* ngx_stream_webrtc_ice.c */
 ngx_int_t ngx_stream_webrtc_stun(ngx_stream_webrtc_flow_t *flow,
     u_char *pkt, size_t len);
@@ -111,6 +130,10 @@ void ngx_stream_webrtc_hangup(ngx_stream_webrtc_flow_t *flow,
 void ngx_stream_webrtc_dtls(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
     size_t len);
 void ngx_stream_webrtc_dtls_free(ngx_stream_webrtc_flow_t *flow);
+ngx_int_t ngx_stream_webrtc_adopt(ngx_stream_webrtc_flow_t *flow);
+void ngx_stream_webrtc_save(ngx_stream_webrtc_flow_t *flow);
+void ngx_stream_webrtc_start_srtp(ngx_stream_webrtc_flow_t *flow,
+    wr_srtp_keys_t *keys, ngx_webrtc_pc_t *saved);
 
 /* ngx_stream_webrtc_rtp.c */
 void ngx_stream_webrtc_srtp(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
@@ -122,6 +145,7 @@ ngx_int_t ngx_stream_webrtc_send(ngx_stream_webrtc_flow_t *flow,
 void ngx_stream_webrtc_forward(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
     size_t len);
 void ngx_stream_webrtc_route_free(ngx_stream_webrtc_flow_t *flow);
+void ngx_stream_webrtc_route_save(ngx_stream_webrtc_flow_t *flow);
 
 
 #endif /* _NGX_STREAM_WEBRTC_H_INCLUDED_ */

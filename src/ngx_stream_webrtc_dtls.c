@@ -22,6 +22,7 @@ static void ngx_stream_webrtc_dtls_timer(ngx_event_t *ev);
 static ngx_int_t ngx_stream_webrtc_dtls_result(
     ngx_stream_webrtc_flow_t *flow, int rc);
 static void ngx_stream_webrtc_dtls_connected(ngx_stream_webrtc_flow_t *flow);
+static void ngx_stream_webrtc_save_handler(ngx_event_t *ev);
 
 
 void
@@ -175,8 +176,7 @@ ngx_stream_webrtc_dtls_connected(ngx_stream_webrtc_flow_t *flow)
         return;
     }
 
-    flow->srtp_in = wr_srtp_create(&keys, WR_SRTP_INBOUND, WR_SRTP_SERVER);
-    flow->srtp_out = wr_srtp_create(&keys, WR_SRTP_OUTBOUND, WR_SRTP_SERVER);
+    ngx_stream_webrtc_start_srtp(flow, &keys, NULL);
 
     if (flow->srtp_in == NULL || flow->srtp_out == NULL) {
         ngx_stream_webrtc_hangup(flow, "DTLS error");
@@ -224,9 +224,204 @@ ngx_stream_webrtc_dtls_connected(ngx_stream_webrtc_flow_t *flow)
 }
 
 
+/*
+ * SRTP contexts from keys, resuming each stream where the zone says it
+ * had got to (saved is NULL for a fresh handshake).
+ */
+
+void
+ngx_stream_webrtc_start_srtp(ngx_stream_webrtc_flow_t *flow,
+    wr_srtp_keys_t *keys, ngx_webrtc_pc_t *saved)
+{
+    ngx_uint_t  i;
+
+    flow->srtp_in = wr_srtp_create(keys, WR_SRTP_INBOUND, WR_SRTP_SERVER);
+    flow->srtp_out = wr_srtp_create(keys, WR_SRTP_OUTBOUND, WR_SRTP_SERVER);
+
+    if (flow->srtp_in == NULL || flow->srtp_out == NULL || saved == NULL) {
+        goto timer;
+    }
+
+    for (i = 0; i < NGX_WEBRTC_PC_SSRCS; i++) {
+        if (saved->in_index[i].valid) {
+            (void) wr_srtp_add_stream(flow->srtp_in, saved->in_ssrc[i],
+                                      &saved->in_index[i]);
+            flow->in_ssrc[i] = saved->in_ssrc[i];
+            flow->in_index[i] = saved->in_index[i];
+        }
+
+        if (saved->out_index[i].valid
+            && flow->nssrcs < NGX_STREAM_WEBRTC_SSRCS
+            && wr_srtp_add_stream(flow->srtp_out, saved->out_ssrc[i],
+                                  &saved->out_index[i])
+               == WR_SRTP_OK)
+        {
+            flow->ssrcs[flow->nssrcs] = saved->out_ssrc[i];
+            flow->out_index[flow->nssrcs] = saved->out_index[i];
+            flow->nssrcs++;
+        }
+    }
+
+    /* SRTCP indexes were reserved ahead when saved: a jump is harmless */
+    flow->rtcp_index = saved->rtcp_index + 1000;
+    (void) wr_srtp_set_rtcp_index(flow->srtp_out, flow->rtcp_index);
+
+timer:
+
+    flow->save_timer.handler = ngx_stream_webrtc_save_handler;
+    flow->save_timer.data = flow;
+    flow->save_timer.log = flow->session->connection->log;
+    flow->save_timer.cancelable = 1;
+
+    ngx_add_timer(&flow->save_timer, NGX_STREAM_WEBRTC_SAVE);
+}
+
+
+static void
+ngx_stream_webrtc_save_handler(ngx_event_t *ev)
+{
+    ngx_stream_webrtc_flow_t *flow = ev->data;
+
+    ngx_stream_webrtc_save(flow);
+
+    ngx_add_timer(ev, NGX_STREAM_WEBRTC_SAVE);
+}
+
+
+/* the streams' indexes into the zone, for whoever rebuilds them */
+
+void
+ngx_stream_webrtc_save(ngx_stream_webrtc_flow_t *flow)
+{
+    ngx_uint_t            i;
+    ngx_webrtc_conf_t    *wcf;
+    ngx_webrtc_handle_t  *h;
+
+    if (flow->handle == 0 || flow->srtp_out == NULL) {
+        return;
+    }
+
+    wcf = ngx_stream_webrtc_worker->wcf;
+
+    if (flow->srtp_out) {
+        flow->rtcp_index = wr_srtp_rtcp_index(flow->srtp_out);
+    }
+
+    ngx_shmtx_lock(&wcf->shpool->mutex);
+
+    h = ngx_webrtc_handle_lookup_locked(wcf, flow->handle);
+
+    if (h && h->has_pc
+        && ngx_memcmp(h->pc.ufrag, flow->ufrag, NGX_WEBRTC_ICE_UFRAG_LEN)
+           == 0)
+    {
+        for (i = 0; i < NGX_WEBRTC_PC_SSRCS; i++) {
+            if (flow->in_index[i].valid) {
+                ngx_webrtc_pc_save_index_locked(&h->pc, 0, flow->in_ssrc[i],
+                                                &flow->in_index[i]);
+            }
+        }
+
+        for (i = 0; i < flow->nssrcs; i++) {
+            if (flow->out_index[i].valid) {
+                ngx_webrtc_pc_save_index_locked(&h->pc, 1, flow->ssrcs[i],
+                                                &flow->out_index[i]);
+            }
+        }
+
+        h->pc.rtcp_index = flow->rtcp_index;
+    }
+
+#if (NGX_WEBRTC_VIDEOROOM)
+    ngx_stream_webrtc_route_save(flow);
+#endif
+
+    ngx_shmtx_unlock(&wcf->shpool->mutex);
+}
+
+
+/*
+ * A packet from an address this worker has no flow for, while the zone
+ * has a connected PeerConnection there: its old worker was reloaded away
+ * or crashed.  Take it over from the zone, without renegotiation.
+ */
+
+ngx_int_t
+ngx_stream_webrtc_adopt(ngx_stream_webrtc_flow_t *flow)
+{
+    ngx_connection_t     *c;
+    ngx_webrtc_pc_t      *saved;
+    ngx_webrtc_conf_t    *wcf;
+    ngx_webrtc_handle_t  *h;
+
+    c = flow->session->connection;
+    wcf = ngx_stream_webrtc_worker->wcf;
+
+    saved = ngx_palloc(c->pool, sizeof(ngx_webrtc_pc_t));
+    if (saved == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_shmtx_lock(&wcf->shpool->mutex);
+
+    /*
+     * By the handle a connectivity check bound this flow to, or by the
+     * address when media comes first.
+     */
+
+    h = flow->handle
+        ? ngx_webrtc_handle_lookup_locked(wcf, flow->handle)
+        : ngx_webrtc_pc_addr_lookup_locked(wcf, c->sockaddr, c->socklen);
+
+    if (h == NULL || !h->has_pc || !h->pc.dtls_connected) {
+        ngx_shmtx_unlock(&wcf->shpool->mutex);
+        return NGX_DECLINED;
+    }
+
+    *saved = h->pc;
+
+    flow->handle = ngx_webrtc_handle_id(h);
+    ngx_memcpy(flow->ufrag, h->pc.ufrag, NGX_WEBRTC_ICE_UFRAG_LEN);
+    flow->echo = (ngx_strcmp(ngx_webrtc_plugins[h->plugin]->package,
+                             "janus.plugin.echotest") == 0);
+
+    h->pc.media_pid = ngx_pid;
+    h->pc.consent = ngx_current_msec;
+    h->pc.media_generation++;
+    wcf->sh->media_generation++;
+
+    ngx_shmtx_unlock(&wcf->shpool->mutex);
+
+    ngx_stream_webrtc_start_srtp(flow, &saved->keys, saved);
+
+    if (flow->srtp_in == NULL || flow->srtp_out == NULL) {
+        flow->handle = 0;
+        return NGX_ERROR;
+    }
+
+    ngx_add_timer(c->read, NGX_STREAM_WEBRTC_CONSENT);
+
+    ngx_webrtc_stat_inc(NGX_WEBRTC_STAT_FLOWS_ADOPTED, 1);
+
+    ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                  "webrtc: took over handle %uL at %V:%d from the zone",
+                  flow->handle, &c->addr_text,
+                  ngx_inet_get_port(c->sockaddr));
+
+    return NGX_OK;
+}
+
+
 void
 ngx_stream_webrtc_dtls_free(ngx_stream_webrtc_flow_t *flow)
 {
+    /* a reload closes the flow: its successor resumes from here */
+    ngx_stream_webrtc_save(flow);
+
+    if (flow->save_timer.timer_set) {
+        ngx_del_timer(&flow->save_timer);
+    }
+
 #if (NGX_WEBRTC_VIDEOROOM)
     ngx_stream_webrtc_route_free(flow);
 #endif

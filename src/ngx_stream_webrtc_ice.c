@@ -156,8 +156,7 @@ ngx_stream_webrtc_bind(ngx_stream_webrtc_flow_t *flow, uint64_t id)
         h->pc.ice_connected = 1;
         h->pc.media_pid = ngx_pid;
         h->pc.consent = ngx_current_msec;
-        h->pc.socklen = c->socklen;
-        ngx_memcpy(h->pc.sockaddr, c->sockaddr, c->socklen);
+        ngx_webrtc_pc_set_addr_locked(wcf, h, c->sockaddr, c->socklen);
         h->pc.media_generation++;
         wcf->sh->media_generation++;
 

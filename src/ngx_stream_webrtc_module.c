@@ -365,11 +365,17 @@ ngx_stream_webrtc_packet(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
         return;
 
     case WR_DEMUX_RTP:
-        ngx_stream_webrtc_srtp(flow, pkt, len, NGX_STREAM_WEBRTC_PKT_MAX, 0);
-        return;
-
     case WR_DEMUX_RTCP:
-        ngx_stream_webrtc_srtp(flow, pkt, len, NGX_STREAM_WEBRTC_PKT_MAX, 1);
+        if ((flow->handle == 0 || flow->srtp_in == NULL)
+            && flow->dtls == NULL
+            && ngx_stream_webrtc_adopt(flow) != NGX_OK)
+        {
+            ngx_webrtc_stat_inc(NGX_WEBRTC_STAT_UDP_DROPPED, 1);
+            return;
+        }
+
+        ngx_stream_webrtc_srtp(flow, pkt, len, NGX_STREAM_WEBRTC_PKT_MAX,
+                               wr_demux(pkt, len) == WR_DEMUX_RTCP);
         return;
 
     default:

@@ -74,6 +74,7 @@ ngx_stream_webrtc_forward(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
     u_char                       *copy;
     uint8_t                       pt;
     uint32_t                      ssrc;
+    ngx_int_t                     slot;
     ngx_uint_t                    i, k, rtx, count;
     ngx_webrtc_shm_t             *sh;
     ngx_connection_t             *c;
@@ -122,10 +123,16 @@ ngx_stream_webrtc_forward(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
             continue;
         }
 
-        if (ngx_stream_webrtc_peer_ssrc(t->peer, ssrc) != NGX_OK) {
+        slot = ngx_stream_webrtc_peer_ssrc(t->peer, ssrc);
+
+        if (slot < 0) {
             ngx_webrtc_stat_inc(NGX_WEBRTC_STAT_SRTP_DROPPED, 1);
             continue;
         }
+
+        /* before protecting: a saved index must never lag a used one */
+        wr_srtp_index_update(&t->peer->index[slot],
+                             ngx_stream_webrtc_seq(pkt));
 
         copy = (u_char *) ngx_stream_webrtc_copies[count];
         ngx_memcpy(copy, pkt, len);
@@ -346,6 +353,7 @@ static ngx_stream_webrtc_peer_t *
 ngx_stream_webrtc_peer_get(uint64_t id, ngx_uint_t generation,
     ngx_webrtc_pc_t *pc)
 {
+    ngx_uint_t                 i;
     ngx_rbtree_node_t         *node, *sentinel;
     ngx_stream_webrtc_peer_t  *peer;
 
@@ -392,6 +400,21 @@ ngx_stream_webrtc_peer_get(uint64_t id, ngx_uint_t generation,
         peer->generation = generation;
         peer->socklen = pc->socklen;
         ngx_memcpy(peer->sockaddr, pc->sockaddr, pc->socklen);
+
+        /* streams another worker sent before: go on from where they were */
+
+        for (i = 0; peer->srtp && i < NGX_WEBRTC_PC_SSRCS; i++) {
+            if (pc->out_index[i].valid
+                && peer->nssrcs < NGX_STREAM_WEBRTC_PEER_SSRCS
+                && wr_srtp_add_stream(peer->srtp, pc->out_ssrc[i],
+                                      &pc->out_index[i])
+                   == WR_SRTP_OK)
+            {
+                peer->ssrcs[peer->nssrcs] = pc->out_ssrc[i];
+                peer->index[peer->nssrcs] = pc->out_index[i];
+                peer->nssrcs++;
+            }
+        }
     }
 
     peer->refs++;
@@ -417,7 +440,7 @@ ngx_stream_webrtc_peer_put(ngx_stream_webrtc_peer_t *peer)
 }
 
 
-/* each outgoing SSRC is set up once, on its first packet */
+/* each outgoing SSRC is set up once, on its first packet: its slot */
 
 static ngx_int_t
 ngx_stream_webrtc_peer_ssrc(ngx_stream_webrtc_peer_t *peer, uint32_t ssrc)
@@ -426,19 +449,56 @@ ngx_stream_webrtc_peer_ssrc(ngx_stream_webrtc_peer_t *peer, uint32_t ssrc)
 
     for (i = 0; i < peer->nssrcs; i++) {
         if (peer->ssrcs[i] == ssrc) {
-            return NGX_OK;
+            return i;
         }
     }
 
     if (peer->nssrcs == NGX_STREAM_WEBRTC_PEER_SSRCS) {
-        return NGX_DECLINED;
+        return -1;
     }
 
     if (wr_srtp_add_stream(peer->srtp, ssrc, NULL) != WR_SRTP_OK) {
-        return NGX_ERROR;
+        return -1;
     }
 
-    peer->ssrcs[peer->nssrcs++] = ssrc;
+    peer->ssrcs[peer->nssrcs] = ssrc;
+    ngx_memzero(&peer->index[peer->nssrcs], sizeof(wr_srtp_index_t));
 
-    return NGX_OK;
+    return peer->nssrcs++;
+}
+
+
+/* called with the zone locked: the subscribers' streams, as sent from here */
+
+void
+ngx_stream_webrtc_route_save(ngx_stream_webrtc_flow_t *flow)
+{
+    ngx_uint_t                 i, k, n;
+    ngx_webrtc_conf_t         *wcf;
+    ngx_webrtc_handle_t       *h;
+    ngx_stream_webrtc_peer_t  *peer;
+
+    wcf = ngx_stream_webrtc_worker->wcf;
+
+    for (i = 0; i < flow->nroutes; i++) {
+        for (k = 0; k < flow->routes[i].ntargets; k++) {
+            peer = flow->routes[i].targets[k].peer;
+
+            h = ngx_webrtc_handle_lookup_locked(wcf, peer->node.key);
+
+            if (h == NULL || !h->has_pc
+                || h->pc.media_generation != peer->generation)
+            {
+                continue;
+            }
+
+            for (n = 0; n < peer->nssrcs; n++) {
+                if (peer->index[n].valid) {
+                    ngx_webrtc_pc_save_index_locked(&h->pc, 1,
+                                                    peer->ssrcs[n],
+                                                    &peer->index[n]);
+                }
+            }
+        }
+    }
 }

@@ -15,14 +15,18 @@
 
 static ngx_int_t ngx_stream_webrtc_out_stream(ngx_stream_webrtc_flow_t *flow,
     uint32_t ssrc);
+static void ngx_stream_webrtc_in_index(ngx_stream_webrtc_flow_t *flow,
+    uint32_t ssrc, uint16_t seq);
 
 
 void
 ngx_stream_webrtc_srtp(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
     size_t len, size_t size, ngx_uint_t rtcp)
 {
-    int       rc;
-    uint32_t  ssrc;
+    int        rc;
+    uint16_t   seq;
+    uint32_t   ssrc;
+    ngx_int_t  slot;
 
     if (flow->srtp_in == NULL) {
         /* media before DTLS completed: nothing to decrypt it with */
@@ -41,6 +45,11 @@ ngx_stream_webrtc_srtp(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
 
     ngx_webrtc_stat_inc(NGX_WEBRTC_STAT_SRTP_IN, 1);
 
+    if (!rtcp) {
+        ngx_stream_webrtc_in_index(flow, ngx_stream_webrtc_ssrc(pkt),
+                                   ngx_stream_webrtc_seq(pkt));
+    }
+
     if (!flow->echo) {
 #if (NGX_WEBRTC_VIDEOROOM)
         if (!rtcp) {
@@ -56,13 +65,18 @@ ngx_stream_webrtc_srtp(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
         rc = wr_srtp_protect_rtcp(flow->srtp_out, pkt, &len, size);
 
     } else {
-        ssrc = ((uint32_t) pkt[8] << 24) | ((uint32_t) pkt[9] << 16)
-               | ((uint32_t) pkt[10] << 8) | pkt[11];
+        ssrc = ngx_stream_webrtc_ssrc(pkt);
+        seq = ngx_stream_webrtc_seq(pkt);
 
-        if (ngx_stream_webrtc_out_stream(flow, ssrc) != NGX_OK) {
+        slot = ngx_stream_webrtc_out_stream(flow, ssrc);
+
+        if (slot < 0) {
             ngx_webrtc_stat_inc(NGX_WEBRTC_STAT_SRTP_DROPPED, 1);
             return;
         }
+
+        /* before protecting: a saved index must never lag a used one */
+        wr_srtp_index_update(&flow->out_index[slot], seq);
 
         rc = wr_srtp_protect_rtp(flow->srtp_out, pkt, &len, size);
     }
@@ -78,7 +92,7 @@ ngx_stream_webrtc_srtp(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
 }
 
 
-/* an outbound SSRC is set up once, on its first packet */
+/* an outbound SSRC is set up once, on its first packet: its slot */
 
 static ngx_int_t
 ngx_stream_webrtc_out_stream(ngx_stream_webrtc_flow_t *flow, uint32_t ssrc)
@@ -87,21 +101,51 @@ ngx_stream_webrtc_out_stream(ngx_stream_webrtc_flow_t *flow, uint32_t ssrc)
 
     for (i = 0; i < flow->nssrcs; i++) {
         if (flow->ssrcs[i] == ssrc) {
-            return NGX_OK;
+            return i;
         }
     }
 
     if (flow->nssrcs == NGX_STREAM_WEBRTC_SSRCS) {
-        return NGX_DECLINED;
+        return -1;
     }
 
     if (wr_srtp_add_stream(flow->srtp_out, ssrc, NULL) != WR_SRTP_OK) {
-        return NGX_ERROR;
+        return -1;
     }
 
-    flow->ssrcs[flow->nssrcs++] = ssrc;
+    flow->ssrcs[flow->nssrcs] = ssrc;
+    ngx_memzero(&flow->out_index[flow->nssrcs], sizeof(wr_srtp_index_t));
 
-    return NGX_OK;
+    return flow->nssrcs++;
+}
+
+
+/* where an inbound stream is, after a packet that authenticated */
+
+static void
+ngx_stream_webrtc_in_index(ngx_stream_webrtc_flow_t *flow, uint32_t ssrc,
+    uint16_t seq)
+{
+    ngx_uint_t  i, free;
+
+    free = NGX_WEBRTC_PC_SSRCS;
+
+    for (i = 0; i < NGX_WEBRTC_PC_SSRCS; i++) {
+        if (flow->in_index[i].valid) {
+            if (flow->in_ssrc[i] == ssrc) {
+                wr_srtp_index_update(&flow->in_index[i], seq);
+                return;
+            }
+
+        } else if (free == NGX_WEBRTC_PC_SSRCS) {
+            free = i;
+        }
+    }
+
+    if (free < NGX_WEBRTC_PC_SSRCS) {
+        flow->in_ssrc[free] = ssrc;
+        wr_srtp_index_update(&flow->in_index[free], seq);
+    }
 }
 
 

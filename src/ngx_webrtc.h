@@ -119,6 +119,7 @@ typedef enum {
     NGX_WEBRTC_STAT_SRTP_IN,
     NGX_WEBRTC_STAT_SRTP_DROPPED,
     NGX_WEBRTC_STAT_SRTP_OUT,
+    NGX_WEBRTC_STAT_FLOWS_ADOPTED,
     NGX_WEBRTC_STAT_N
 } ngx_webrtc_stat_e;
 
@@ -149,6 +150,10 @@ typedef struct {
     /* PeerConnections by the crc32 of their local ICE ufrag */
     ngx_rbtree_t                  pc_tree;
     ngx_rbtree_node_t             pc_sentinel;
+
+    /* and by the client's address, for a worker that inherits a flow */
+    ngx_rbtree_t                  addr_tree;
+    ngx_rbtree_node_t             addr_sentinel;
 
     /* gauges kept by the signaling and media halves */
     ngx_uint_t                    nsessions;

@@ -57,6 +57,7 @@
 #define NGX_WEBRTC_ICE_UFRAG_LEN   8
 #define NGX_WEBRTC_ICE_PWD_LEN     24
 #define NGX_WEBRTC_OPAQUE_ID_LEN   128
+#define NGX_WEBRTC_PC_SSRCS        16
 
 /* events queued for one session before the oldest are dropped */
 #define NGX_WEBRTC_MAX_EVENTS      1024
@@ -135,12 +136,24 @@ typedef struct {
 
     /* from the DTLS handshake: any worker can rebuild SRTP from these */
     wr_srtp_keys_t                keys;
+
+    /*
+     * Where the SRTP streams had got to, saved about once a second by the
+     * worker that uses them, so that a context rebuilt after a reload or
+     * a crash never reuses an index (and a GCM nonce) with these keys.
+     */
+    uint32_t                      in_ssrc[NGX_WEBRTC_PC_SSRCS];
+    wr_srtp_index_t               in_index[NGX_WEBRTC_PC_SSRCS];
+    uint32_t                      out_ssrc[NGX_WEBRTC_PC_SSRCS];
+    wr_srtp_index_t               out_index[NGX_WEBRTC_PC_SSRCS];
+    uint32_t                      rtcp_index;
 } ngx_webrtc_pc_t;
 
 
 struct ngx_webrtc_handle_s {
     ngx_rbtree_node_t             node;          /* key: handle id */
     ngx_rbtree_node_t             pc_node;       /* key: crc32 of ufrag */
+    ngx_rbtree_node_t             addr_node;     /* key: crc32 of address */
     ngx_queue_t                   queue;         /* session->handles */
     ngx_webrtc_session_t         *session;
 
@@ -155,6 +168,7 @@ struct ngx_webrtc_handle_s {
     /* jsep.e2ee seen on this handle: sticky, as in Janus */
     unsigned                      e2ee:1;
     unsigned                      has_pc:1;
+    unsigned                      addr_indexed:1;
 };
 
 
@@ -231,6 +245,18 @@ ngx_webrtc_handle_t *ngx_webrtc_pc_lookup_locked(ngx_webrtc_conf_t *wcf,
     u_char *ufrag, size_t len);
 void ngx_webrtc_pc_insert_value(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+
+/* the client address of a PeerConnection, indexed; NULL: none */
+void ngx_webrtc_pc_set_addr_locked(ngx_webrtc_conf_t *wcf,
+    ngx_webrtc_handle_t *h, struct sockaddr *sa, socklen_t len);
+ngx_webrtc_handle_t *ngx_webrtc_pc_addr_lookup_locked(ngx_webrtc_conf_t *wcf,
+    struct sockaddr *sa, socklen_t len);
+void ngx_webrtc_pc_addr_insert_value(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+
+/* save or read where an SRTP stream got to (dir: 0 in, 1 out) */
+void ngx_webrtc_pc_save_index_locked(ngx_webrtc_pc_t *pc, ngx_uint_t dir,
+    uint32_t ssrc, wr_srtp_index_t *ix);
 
 #define ngx_webrtc_session_id(s)  ((uint64_t) (s)->node.key)
 #define ngx_webrtc_handle_id(h)   ((uint64_t) (h)->node.key)

@@ -571,6 +571,8 @@ ngx_webrtc_init_zone(ngx_shm_zone_t *shm_zone, void *data)
                         ngx_rbtree_insert_value);
         ngx_rbtree_init(&sh->pc_tree, &sh->pc_sentinel,
                         ngx_webrtc_pc_insert_value);
+        ngx_rbtree_init(&sh->addr_tree, &sh->addr_sentinel,
+                        ngx_webrtc_pc_addr_insert_value);
 
         sh->created = ngx_time();
 

@@ -646,6 +646,7 @@ ngx_webrtc_pc_close_locked(ngx_webrtc_conf_t *wcf, ngx_webrtc_handle_t *h)
     }
 
     ngx_rbtree_delete(&wcf->sh->pc_tree, &h->pc_node);
+    ngx_webrtc_pc_set_addr_locked(wcf, h, NULL, 0);
     ngx_memzero(&h->pc, sizeof(ngx_webrtc_pc_t));
 
     /* the media half's routes to it must go */
@@ -698,4 +699,131 @@ ngx_webrtc_pc_lookup_locked(ngx_webrtc_conf_t *wcf, u_char *ufrag,
     }
 
     return NULL;
+}
+
+
+void
+ngx_webrtc_pc_addr_insert_value(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+{
+    ngx_int_t              rc;
+    ngx_rbtree_node_t    **p;
+    ngx_webrtc_handle_t   *h, *t;
+
+    h = ngx_rbtree_data(node, ngx_webrtc_handle_t, addr_node);
+
+    for ( ;; ) {
+
+        t = ngx_rbtree_data(temp, ngx_webrtc_handle_t, addr_node);
+
+        if (node->key != temp->key) {
+            p = (node->key < temp->key) ? &temp->left : &temp->right;
+
+        } else {
+            rc = ngx_memn2cmp(h->pc.sockaddr, t->pc.sockaddr,
+                              h->pc.socklen, t->pc.socklen);
+            p = (rc < 0) ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+void
+ngx_webrtc_pc_set_addr_locked(ngx_webrtc_conf_t *wcf, ngx_webrtc_handle_t *h,
+    struct sockaddr *sa, socklen_t len)
+{
+    if (h->addr_indexed) {
+        ngx_rbtree_delete(&wcf->sh->addr_tree, &h->addr_node);
+        h->addr_indexed = 0;
+    }
+
+    if (sa == NULL || len > NGX_SOCKADDRLEN) {
+        return;
+    }
+
+    h->pc.socklen = len;
+    ngx_memcpy(h->pc.sockaddr, sa, len);
+
+    h->addr_node.key = ngx_crc32_short(h->pc.sockaddr, len);
+    ngx_rbtree_insert(&wcf->sh->addr_tree, &h->addr_node);
+    h->addr_indexed = 1;
+}
+
+
+ngx_webrtc_handle_t *
+ngx_webrtc_pc_addr_lookup_locked(ngx_webrtc_conf_t *wcf,
+    struct sockaddr *sa, socklen_t len)
+{
+    uint32_t              key;
+    ngx_int_t             rc;
+    ngx_rbtree_node_t    *node, *sentinel;
+    ngx_webrtc_handle_t  *h;
+
+    key = ngx_crc32_short((u_char *) sa, len);
+
+    node = wcf->sh->addr_tree.root;
+    sentinel = wcf->sh->addr_tree.sentinel;
+
+    while (node != sentinel) {
+
+        if (key != node->key) {
+            node = (key < node->key) ? node->left : node->right;
+            continue;
+        }
+
+        h = ngx_rbtree_data(node, ngx_webrtc_handle_t, addr_node);
+
+        rc = ngx_memn2cmp((u_char *) sa, h->pc.sockaddr, len,
+                          h->pc.socklen);
+
+        if (rc == 0) {
+            return h;
+        }
+
+        node = (rc < 0) ? node->left : node->right;
+    }
+
+    return NULL;
+}
+
+
+void
+ngx_webrtc_pc_save_index_locked(ngx_webrtc_pc_t *pc, ngx_uint_t dir,
+    uint32_t ssrc, wr_srtp_index_t *ix)
+{
+    uint32_t         *ssrcs;
+    ngx_uint_t        i, free;
+    wr_srtp_index_t  *index;
+
+    ssrcs = dir ? pc->out_ssrc : pc->in_ssrc;
+    index = dir ? pc->out_index : pc->in_index;
+    free = NGX_WEBRTC_PC_SSRCS;
+
+    for (i = 0; i < NGX_WEBRTC_PC_SSRCS; i++) {
+        if (index[i].valid && ssrcs[i] == ssrc) {
+            index[i] = *ix;
+            return;
+        }
+
+        if (!index[i].valid && free == NGX_WEBRTC_PC_SSRCS) {
+            free = i;
+        }
+    }
+
+    if (free < NGX_WEBRTC_PC_SSRCS) {
+        ssrcs[free] = ssrc;
+        index[free] = *ix;
+    }
 }

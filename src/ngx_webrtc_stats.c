@@ -28,7 +28,8 @@ const char  *ngx_webrtc_stat_names[NGX_WEBRTC_STAT_N] = {
     "dtls_failed",
     "srtp_in",
     "srtp_dropped",
-    "srtp_out"
+    "srtp_out",
+    "flows_adopted"
 };
 
 

@@ -97,10 +97,10 @@ wr_srtp_init(void)
 wr_srtp_t *
 wr_srtp_create(const wr_srtp_keys_t *keys, int direction, int role)
 {
-    wr_srtp_t       *s;
-    const uint8_t   *key, *salt;
-    srtp_policy_t    policy;
-    srtp_err_status_t  status;
+    wr_srtp_t          *s;
+    const uint8_t      *key, *salt;
+    srtp_policy_t       policy;
+    srtp_err_status_t   status;
 
     if (keys->key_len != WR_SRTP_KEY_LEN
         || (keys->profile == WR_SRTP_AES128_CM_SHA1_80
@@ -593,10 +593,10 @@ wr_srtp_get32(const uint8_t *p)
 static int
 wr_srtp_rtcp_keys(wr_srtp_t *s)
 {
-    int             rc;
-    size_t          i, salt_len;
-    uint8_t         enc[WR_SRTP_KEY_LEN], auth[WR_SRTCP_AUTH_KEY_LEN];
-    uint8_t         pad[SHA_CBLOCK];
+    int                rc;
+    size_t             i, salt_len;
+    uint8_t            enc[WR_SRTP_KEY_LEN], auth[WR_SRTCP_AUTH_KEY_LEN];
+    uint8_t            pad[SHA_CBLOCK];
     const EVP_CIPHER  *cipher;
 
     salt_len = s->master_len - WR_SRTP_KEY_LEN;
