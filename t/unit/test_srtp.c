@@ -887,14 +887,14 @@ test_rebuild_in(const char *offer, const char *name)
 static void
 test_rebuild_rtcp(const char *offer, const char *name)
 {
-    int          n;
-    size_t       len;
-    uint32_t     i, stored;
-    pkt_t        p;
-    call_t       call;
-    wr_srtp_t   *a, *b;
-    srtp_err_status_t  st;
-    char         what[160];
+    int                 n;
+    size_t              len;
+    uint32_t            i, stored;
+    pkt_t               p;
+    call_t              call;
+    wr_srtp_t          *a, *b;
+    srtp_err_status_t   st;
+    char                what[160];
 
     handshake(&call, offer);
 
