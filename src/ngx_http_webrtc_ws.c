@@ -274,6 +274,11 @@ ngx_http_webrtc_ws_handler(ngx_http_request_t *r)
     r->read_event_handler = ngx_http_webrtc_ws_read;
     r->write_event_handler = ngx_http_webrtc_ws_write;
 
+    /* an "ack" and its event are two small writes: do not hold the second */
+    if (ngx_tcp_nodelay(c) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     ws->idle.handler = ngx_http_webrtc_ws_idle;
     ws->idle.data = ws;
     ws->idle.log = c->log;

@@ -654,6 +654,9 @@ ngx_webrtc_pc_close_locked(ngx_webrtc_conf_t *wcf, ngx_webrtc_handle_t *h)
 
     h->has_pc = 0;
     wcf->sh->npeerconnections--;
+
+    /* as in Janus, the E2EE flag goes with the PeerConnection */
+    h->e2ee = 0;
 }
 
 

@@ -100,6 +100,14 @@ ok($ev->{jsep}{e2ee}, 'with e2ee: true');
 $ev = $Offer->($ws, $sid, $hid, $Firefox);
 ok($ev->{jsep}{e2ee}, 'a renegotiation without the flag keeps it');
 
+# as in Janus, the flag goes with the PeerConnection
+$ws->send_json({ janus => 'hangup', transaction => 'h', session_id => $sid,
+                 handle_id => $hid });
+my @after = map { $ws->recv_json(5) } 1 .. 3;    # success, done, hangup
+$ev = $Offer->($ws, $sid, $hid, $Firefox);
+is($ev->{jsep}{type}, 'answer', 'a new PeerConnection after hangup');
+ok(!exists $ev->{jsep}{e2ee}, 'is not E2EE unless it says so');
+
 
 
 === TEST 3: hangup ends the PeerConnection: the echotest says done, the core says hangup
