@@ -45,7 +45,7 @@ deps:
 	@util/deps.sh build
 
 deps-test: node_modules/.installed
-	@util/deps.sh build test
+	@util/deps.sh build test browser
 
 # clients written by others (Janode, janus.js) and playwright-core
 node_modules/.installed: package.json package-lock.json

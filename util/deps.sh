@@ -15,7 +15,7 @@ for group in "$@"; do
     asan)
         pkgs="$pkgs dpkg-dev libpcre2-dev zlib1g-dev libssl-dev" ;;
     browser)
-        pkgs="$pkgs chromium npm" ;;
+        pkgs="$pkgs chromium" ;;
     *)
         echo "util/deps.sh: unknown group '$group'" >&2
         exit 2 ;;

@@ -36,7 +36,7 @@
  */
 
 import { SFrameKeyring } from './sframe-keys.js';
-import { splitFrame, joinFrame } from './sframe-codec.js';
+import { splitFrame, joinFrame, vp8IsKeyFrame } from './sframe-codec.js';
 import { SFrameError } from './sframe.js';
 
 /** Minimum gap between two keyframe requests of one stream (ms). */
@@ -183,7 +183,7 @@ export class E2EEWorkerCore {
             codec: options.codec ?? null,
             senderId: options.senderId ?? null,
             state: 'new', ok: 0, failed: 0, lastError: null, lastCodec: null,
-            keyFrameRequests: 0, lastKeyFrameRequest: -Infinity,
+            keyFrameRequests: 0, lastKeyFrameRequest: -Infinity, needKeyFrame: false,
             transformer, abort: new AbortController(),
         };
         const ts = new TransformStream({
@@ -259,6 +259,9 @@ export class E2EEWorkerCore {
                     throw new SFrameError('kind', `${r.kind} frame on a ${s.kind} stream`);
                 }
                 frame.data = joinFrame(clear, r.plaintext);
+                if (s.needKeyFrame) {
+                    this.afterLoss(s, frame, mime, clear);
+                }
             }
             s.ok++;
             this.setState(s, 'ok');
@@ -268,9 +271,31 @@ export class E2EEWorkerCore {
             s.lastError = e?.code ?? 'error';
             this.setState(s, e?.code === 'codec' ? 'refused' : 'failing');
             if (s.direction === 'recv') {
+                s.needKeyFrame = s.kind === 'video';
                 this.requestKeyFrame(s, false);
             }
             return false;
+        }
+    }
+
+    /**
+     * A frame decrypted after frames were dropped: the decoder cannot use
+     * delta frames until a key frame comes, and one request may be lost or
+     * throttled on the way to the sender (a PLI sent while the key was
+     * still missing yields a key frame that is dropped too), so keep asking,
+     * rate-limited, until a key frame gets through.
+     */
+    afterLoss(s, frame, mime, clear) {
+        let key = frame.type === 'key';
+
+        if (frame.type === undefined) {
+            // no frame type (tests, old browsers): read VP8's, else stop asking
+            key = /^video\/vp8$/i.test(mime ?? '') && clear.length > 0 ? vp8IsKeyFrame(clear[0]) : true;
+        }
+        if (key) {
+            s.needKeyFrame = false;
+        } else {
+            this.requestKeyFrame(s, false);
         }
     }
 

@@ -191,6 +191,57 @@ test('no receive key: frames dropped, failing status, rate-limited keyframe requ
     p.close();
 });
 
+test('after a loss, delta frames keep asking for a key frame (rate-limited) until one decrypts', async () => {
+    const { tx, rx, key } = await connected();
+    const clock = rx.clock;
+    const frames = [vp8(false), vp8(false), vp8(false), vp8(false), vp8(true), vp8(false)];
+    const sent = await run(tx, { direction: 'send', kind: 'video' }, frames.map((b) => new FakeFrame(b, 'video/VP8')));
+    const p = livePipe();
+    const kfr = () => rx.msgs.filter((m) => m.type === 'keyframe-request').length;
+
+    await send(rx, { type: 'removeReceiveKeys', senderId: 42 });
+    await send(rx, { type: 'stream', direction: 'recv', kind: 'video', streamId: 'r', readable: p.readable, writable: p.writable });
+    p.push(sent[0]);
+    await until(() => rx.c.streams.get('r').failed === 1, 'a dropped frame');
+    assert.equal(kfr(), 1);
+
+    // the key comes back within the interval: that request is throttled, as a server may throttle PLIs
+    await send(rx, { type: 'setReceiveKey', senderId: 42, epoch: 0, key });
+    assert.equal(kfr(), 2, 'forced request when the key arrives');
+    p.push(sent[1]);
+    await until(() => p.out.length === 1, 'a delta frame decrypts');
+    assert.equal(kfr(), 2, 'rate-limited');
+
+    clock.t += KEYFRAME_REQUEST_INTERVAL_MS;
+    p.push(sent[2]);
+    await until(() => p.out.length === 2, 'another delta frame');
+    assert.equal(kfr(), 3, 'still no key frame: asked again');
+
+    clock.t += KEYFRAME_REQUEST_INTERVAL_MS;
+    p.push(sent[4]);
+    await until(() => p.out.length === 3, 'the key frame');
+    assert.equal(kfr(), 3, 'a key frame ends the asking');
+
+    clock.t += KEYFRAME_REQUEST_INTERVAL_MS;
+    p.push(sent[5]);
+    await until(() => p.out.length === 4, 'delta after the key frame');
+    assert.equal(kfr(), 3);
+
+    // the browser's frame type wins over the payload bit
+    const st = rx.c.streams.get('r');
+
+    st.needKeyFrame = true;
+    clock.t += KEYFRAME_REQUEST_INTERVAL_MS;
+    const typed = new FakeFrame(new Uint8Array(sent[3].data), 'video/VP8');
+
+    typed.type = 'key';
+    p.push(typed);
+    await until(() => p.out.length === 5, 'a frame typed key');
+    assert.equal(st.needKeyFrame, false);
+    assert.equal(kfr(), 3);
+    p.close();
+});
+
 test('script transform path: sendKeyFrameRequest on the transformer, wrong key fails every frame', async () => {
     const { tx } = await connected();
     const clock = { t: 0 };
