@@ -69,7 +69,11 @@ is(scalar(<$c>), 'tcp-stream', 'TCP stream server answers');
 open my $fh, '<', "$TEST_NGINX_SERVROOT/conf/nginx.conf" or die $!;
 my $conf = do { local $/; <$fh> };
 unlike($conf, qr/udp reuseport/, 'no UDP server generated');
-like($conf, qr/^load_module \S+ngx_stream_module\.so;/m, 'stream module loaded first');
+if ($ENV{TEST_NGINX_LOAD_MODULES} =~ /ngx_stream_module/) {
+    like($conf, qr/^load_module \S+ngx_stream_module\.so;/m, 'stream module loaded first');
+} else {
+    unlike($conf, qr/^load_module/m, 'a static build: nothing to load');
+}
 
 
 
