@@ -31,17 +31,41 @@
 #define NGX_STREAM_WEBRTC_PEER_SSRCS  64
 
 
+/*
+ * One SSRC this worker sends to a subscriber.  Sequence numbers and
+ * timestamps are rewritten by an offset fixed per source ("epoch"), so
+ * what the subscriber sees never goes back or repeats when its source
+ * changes: a repeated sequence number would reuse an SRTP index.
+ */
+typedef struct {
+    uint32_t                      ssrc;
+    wr_srtp_index_t               index;         /* highest sent */
+    uint32_t                      src;           /* the source's SSRC */
+    uint16_t                      seq_off;
+    uint16_t                      start;         /* first seq of the epoch */
+    uint16_t                      last_seq;
+    uint32_t                      ts_off;
+    uint32_t                      last_ts;
+    ngx_msec_t                    last_ms;
+    uint32_t                      packets;       /* for sender reports */
+    uint32_t                      octets;
+    unsigned                      sent:1;        /* an epoch has begun */
+} ngx_stream_webrtc_out_t;
+
+
 /* this worker's sending side of a subscriber's PeerConnection */
 typedef struct {
     ngx_rbtree_node_t             node;          /* key: handle id */
     ngx_uint_t                    refs;
     ngx_uint_t                    generation;    /* pc.media_generation */
     wr_srtp_t                    *srtp;
+    wr_srtp_t                    *resend;        /* NACK answers, same keys */
+    wr_srtp_keys_t                keys;
+    uint32_t                      rtcp_next;     /* SRTCP index floor */
     socklen_t                     socklen;
     u_char                        sockaddr[NGX_SOCKADDRLEN];
     ngx_uint_t                    nssrcs;
-    uint32_t                      ssrcs[NGX_STREAM_WEBRTC_PEER_SSRCS];
-    wr_srtp_index_t               index[NGX_STREAM_WEBRTC_PEER_SSRCS];
+    ngx_stream_webrtc_out_t       out[NGX_STREAM_WEBRTC_PEER_SSRCS];
 } ngx_stream_webrtc_peer_t;
 
 
@@ -49,6 +73,7 @@ typedef struct {
     ngx_stream_webrtc_peer_t     *peer;
     uint32_t                      ssrc;
     uint32_t                      rtx_ssrc;
+    uint32_t                      clock;
     uint8_t                       pt;
     uint8_t                       rtx_pt;
 } ngx_stream_webrtc_target_t;
@@ -58,9 +83,54 @@ typedef struct {
 typedef struct {
     uint8_t                       pt;
     uint8_t                       rtx_pt;
+    ngx_uint_t                    mindex;        /* flow->ins[] */
     ngx_uint_t                    ntargets;
     ngx_stream_webrtc_target_t   *targets;
 } ngx_stream_webrtc_route_t;
+
+
+#define NGX_STREAM_WEBRTC_CACHE      512        /* packets per video stream */
+#define NGX_STREAM_WEBRTC_STREAMS    32         /* WR_SDP_MAX_MEDIA */
+
+
+/* a cached packet of a publisher's video stream, for NACKs */
+typedef struct {
+    uint16_t                      len;           /* 0: empty */
+    uint16_t                      seq;
+    uint32_t                      ssrc;
+    u_char                        data[NGX_STREAM_WEBRTC_PKT_MAX
+                                       - WR_SRTP_RTCP_TRAILER_MAX];
+} ngx_stream_webrtc_cached_t;
+
+
+/*
+ * What this worker knows of one stream a publisher sends it, kept across
+ * route rebuilds: receive statistics for receiver reports, keyframe
+ * throttling, the "media" and talking states, and the packet cache.
+ */
+typedef struct {
+    uint32_t                      src;           /* the publisher's SSRC */
+    uint32_t                      received;
+    uint32_t                      base;          /* first extended seq */
+    uint32_t                      prior_expected;
+    uint32_t                      prior_received;
+    uint32_t                      lsr;           /* middle of the last SR */
+    ngx_msec_t                    lsr_ms;
+    ngx_msec_t                    last_rx;
+    ngx_msec_t                    last_pli;
+    ngx_msec_t                    last_fir_freq;
+    uint8_t                       fir_seq;
+    uint8_t                       fb_flags;      /* WR_SDP_FB_* */
+    uint8_t                       level_id;      /* audio level ext id */
+    uint8_t                       kind;          /* wr_sdp_kind_t */
+    u_char                        mid[17];
+    uint32_t                      level_sum;
+    uint32_t                      level_n;
+    ngx_stream_webrtc_cached_t   *cache;         /* video only */
+    unsigned                      known:1;       /* in the current route */
+    unsigned                      receiving:1;
+    unsigned                      talking:1;
+} ngx_stream_webrtc_in_t;
 
 
 /* one remote address: a UDP pseudo-session of nginx's stream module */
@@ -94,6 +164,17 @@ typedef struct {
     ngx_atomic_uint_t             route_rooms;
     ngx_atomic_uint_t             route_media;
 
+    /* RTCP of the flow: per-stream state, the report timer, room limits */
+    ngx_stream_webrtc_in_t       *ins;
+    ngx_event_t                   rtcp_timer;
+    ngx_rbtree_node_t             reg;           /* by handle, this worker */
+    uint64_t                      bitrate;       /* REMB cap, 0: none */
+    ngx_uint_t                    fir_freq;      /* s, 0: none */
+    ngx_uint_t                    audio_packets;
+    ngx_uint_t                    audio_threshold;
+    unsigned                      audio_events:1;
+    unsigned                      registered:1;
+
     unsigned                      echo:1;        /* janus.plugin.echotest */
 } ngx_stream_webrtc_flow_t;
 
@@ -118,6 +199,10 @@ extern ngx_stream_webrtc_worker_t  *ngx_stream_webrtc_worker;
 #define ngx_stream_webrtc_seq(p)                                              \
     ((uint16_t) (((p)[2] << 8) | (p)[3]))
 
+#define ngx_stream_webrtc_ts(p)                                               \
+    (((uint32_t) (p)[4] << 24) | ((uint32_t) (p)[5] << 16)                   \
+     | ((uint32_t) (p)[6] << 8) | (p)[7])
+
 
 /* ngx_stream_webrtc_ice.c */
 ngx_int_t ngx_stream_webrtc_stun(ngx_stream_webrtc_flow_t *flow,
@@ -141,7 +226,26 @@ void ngx_stream_webrtc_srtp(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
 ngx_int_t ngx_stream_webrtc_send(ngx_stream_webrtc_flow_t *flow,
     u_char *data, size_t len);
 
+/* ngx_stream_webrtc_rtcp.c */
+void ngx_stream_webrtc_rtcp_init_process(ngx_cycle_t *cycle);
+void ngx_stream_webrtc_rtcp_start(ngx_stream_webrtc_flow_t *flow);
+void ngx_stream_webrtc_rtcp_stop(ngx_stream_webrtc_flow_t *flow);
+void ngx_stream_webrtc_rtcp(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
+    size_t len);
+void ngx_stream_webrtc_media_state(ngx_stream_webrtc_flow_t *flow,
+    ngx_stream_webrtc_in_t *in, ngx_uint_t receiving);
+void ngx_stream_webrtc_audio_level(ngx_stream_webrtc_flow_t *flow,
+    ngx_uint_t mindex, u_char *pkt, size_t len);
+ngx_int_t ngx_stream_webrtc_send_rtcp(ngx_stream_webrtc_flow_t *flow,
+    u_char *pkt, size_t len);
+
 /* ngx_stream_webrtc_route.c */
+ngx_stream_webrtc_flow_t *ngx_stream_webrtc_flow_find(uint64_t handle);
+void ngx_stream_webrtc_keyframe(ngx_stream_webrtc_flow_t *flow,
+    ngx_uint_t mindex, ngx_uint_t force);
+void ngx_stream_webrtc_resend(ngx_stream_webrtc_flow_t *flow,
+    ngx_uint_t mindex, uint32_t ssrc, uint16_t pid, uint16_t blp);
+void ngx_stream_webrtc_sender_reports(ngx_stream_webrtc_flow_t *flow);
 void ngx_stream_webrtc_forward(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
     size_t len);
 void ngx_stream_webrtc_route_free(ngx_stream_webrtc_flow_t *flow);

@@ -268,6 +268,10 @@ ngx_stream_webrtc_start_srtp(ngx_stream_webrtc_flow_t *flow,
 
 timer:
 
+#if (NGX_WEBRTC_VIDEOROOM)
+    ngx_stream_webrtc_rtcp_start(flow);
+#endif
+
     flow->save_timer.handler = ngx_stream_webrtc_save_handler;
     flow->save_timer.data = flow;
     flow->save_timer.log = flow->session->connection->log;
@@ -424,6 +428,7 @@ ngx_stream_webrtc_dtls_free(ngx_stream_webrtc_flow_t *flow)
 
 #if (NGX_WEBRTC_VIDEOROOM)
     ngx_stream_webrtc_route_free(flow);
+    ngx_stream_webrtc_rtcp_stop(flow);
 #endif
 
     if (flow->dtls_timer.timer_set) {

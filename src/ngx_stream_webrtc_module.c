@@ -238,6 +238,10 @@ ngx_stream_webrtc_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
+#if (NGX_WEBRTC_VIDEOROOM)
+    ngx_stream_webrtc_rtcp_init_process(cycle);
+#endif
+
     return NGX_OK;
 }
 

@@ -17,9 +17,14 @@
 
 #include "ngx_stream_webrtc.h"
 #include "ngx_webrtc_videoroom.h"
+#include "wr_rtp.h"
+#include "wr_rtcp.h"
 
 
 #define NGX_STREAM_WEBRTC_BATCH   64
+
+/* packets one worker may send on an SSRC between two saves (1 s) */
+#define NGX_STREAM_WEBRTC_RESERVE 4096
 
 
 static ngx_int_t ngx_stream_webrtc_route_build(
@@ -27,8 +32,20 @@ static ngx_int_t ngx_stream_webrtc_route_build(
 static ngx_stream_webrtc_peer_t *ngx_stream_webrtc_peer_get(uint64_t id,
     ngx_uint_t generation, ngx_webrtc_pc_t *pc);
 static void ngx_stream_webrtc_peer_put(ngx_stream_webrtc_peer_t *peer);
-static ngx_int_t ngx_stream_webrtc_peer_ssrc(ngx_stream_webrtc_peer_t *peer,
+static void ngx_stream_webrtc_peer_srtp_free(ngx_stream_webrtc_peer_t *peer);
+static ngx_stream_webrtc_out_t *ngx_stream_webrtc_peer_out(
+    ngx_stream_webrtc_peer_t *peer, uint32_t ssrc);
+static ngx_uint_t ngx_stream_webrtc_had_target(ngx_stream_webrtc_route_t *old,
+    ngx_uint_t n, ngx_stream_webrtc_target_t *t);
+static void ngx_stream_webrtc_target_resume(ngx_stream_webrtc_target_t *t,
+    uint32_t ssrc, ngx_webrtc_pc_t *pc);
+static uint64_t ngx_stream_webrtc_ix(const wr_srtp_index_t *ix);
+static void ngx_stream_webrtc_epoch(ngx_stream_webrtc_out_t *out,
+    uint32_t src, uint16_t seq, uint32_t ts, uint32_t clock);
+static uint32_t ngx_stream_webrtc_in_ext(ngx_stream_webrtc_flow_t *flow,
     uint32_t ssrc);
+static void ngx_stream_webrtc_queue(ngx_uint_t n, u_char *data, size_t len,
+    ngx_stream_webrtc_peer_t *peer);
 static void ngx_stream_webrtc_send_batch(ngx_connection_t *c,
     ngx_uint_t count);
 
@@ -36,6 +53,7 @@ static void ngx_stream_webrtc_send_batch(ngx_connection_t *c,
 static ngx_rbtree_t        ngx_stream_webrtc_peers;
 static ngx_rbtree_node_t   ngx_stream_webrtc_peers_sentinel;
 static ngx_uint_t          ngx_stream_webrtc_peers_ready;
+static uint32_t            ngx_stream_webrtc_rtcp_floor;
 
 /* one batch of copies for sendmmsg(), aligned for libsrtp */
 static uint32_t            ngx_stream_webrtc_copies[NGX_STREAM_WEBRTC_BATCH]
@@ -73,13 +91,16 @@ ngx_stream_webrtc_forward(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
     size_t                        clen;
     u_char                       *copy;
     uint8_t                       pt;
-    uint32_t                      ssrc;
-    ngx_int_t                     slot;
+    uint16_t                      seq, oseq;
+    uint32_t                      ssrc, src, ts;
     ngx_uint_t                    i, k, rtx, count;
     ngx_webrtc_shm_t             *sh;
     ngx_connection_t             *c;
+    ngx_stream_webrtc_in_t       *in;
+    ngx_stream_webrtc_out_t      *out;
     ngx_stream_webrtc_route_t    *route;
     ngx_stream_webrtc_target_t   *t;
+    ngx_stream_webrtc_cached_t   *e;
 
     sh = ngx_stream_webrtc_worker->wcf->sh;
 
@@ -112,6 +133,41 @@ ngx_stream_webrtc_forward(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
         return;
     }
 
+    src = ngx_stream_webrtc_ssrc(pkt);
+    seq = ngx_stream_webrtc_seq(pkt);
+    ts = ngx_stream_webrtc_ts(pkt);
+    in = &flow->ins[route->mindex];
+
+    if (!rtx) {
+        if (in->src != src) {
+            in->src = src;
+            in->received = 0;
+            in->base = ngx_stream_webrtc_in_ext(flow, src);
+            in->prior_expected = 0;
+            in->prior_received = 0;
+        }
+
+        in->received++;
+        in->last_rx = ngx_current_msec;
+
+        if (!in->receiving) {
+            ngx_stream_webrtc_media_state(flow, in, 1);
+        }
+
+        if (in->cache && len <= sizeof(in->cache[0].data)) {
+            /* plain memory, no allocation: the slot of this seq */
+            e = &in->cache[seq % NGX_STREAM_WEBRTC_CACHE];
+            ngx_memcpy(e->data, pkt, len);
+            e->len = (uint16_t) len;
+            e->seq = seq;
+            e->ssrc = src;
+        }
+
+        if (in->level_id && flow->audio_events) {
+            ngx_stream_webrtc_audio_level(flow, route->mindex, pkt, len);
+        }
+    }
+
     c = flow->session->connection;
     count = 0;
 
@@ -123,27 +179,38 @@ ngx_stream_webrtc_forward(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
             continue;
         }
 
-        slot = ngx_stream_webrtc_peer_ssrc(t->peer, ssrc);
+        out = ngx_stream_webrtc_peer_out(t->peer, ssrc);
 
-        if (slot < 0) {
+        if (out == NULL) {
             ngx_webrtc_stat_inc(NGX_WEBRTC_STAT_SRTP_DROPPED, 1);
             continue;
         }
 
+        if (!out->sent || out->src != src) {
+            ngx_stream_webrtc_epoch(out, src, seq, ts, t->clock);
+        }
+
+        oseq = (uint16_t) (seq + out->seq_off);
+
         /* before protecting: a saved index must never lag a used one */
-        wr_srtp_index_update(&t->peer->index[slot],
-                             ngx_stream_webrtc_seq(pkt));
+        wr_srtp_index_update(&out->index, oseq);
+
+        if ((int16_t) (oseq - out->last_seq) > 0) {
+            out->last_seq = oseq;
+            out->last_ts = ts + out->ts_off;
+            out->last_ms = ngx_current_msec;
+        }
+
+        out->packets++;
+        out->octets += len - WR_RTP_HEADER_LEN;
 
         copy = (u_char *) ngx_stream_webrtc_copies[count];
         ngx_memcpy(copy, pkt, len);
 
-        /* the subscriber's SSRC and payload type; the payload untouched */
+        /* the subscriber's SSRC, payload type, sequence and timestamp */
 
         copy[1] = (u_char) ((copy[1] & 0x80) | (rtx ? t->rtx_pt : t->pt));
-        copy[8] = (u_char) (ssrc >> 24);
-        copy[9] = (u_char) (ssrc >> 16);
-        copy[10] = (u_char) (ssrc >> 8);
-        copy[11] = (u_char) ssrc;
+        wr_rtp_rewrite(copy, ssrc, oseq, ts + out->ts_off);
 
         clen = len;
 
@@ -155,15 +222,7 @@ ngx_stream_webrtc_forward(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
             continue;
         }
 
-        ngx_stream_webrtc_iovs[count].iov_base = copy;
-        ngx_stream_webrtc_iovs[count].iov_len = clen;
-
-        ngx_memzero(&ngx_stream_webrtc_msgs[count], sizeof(struct mmsghdr));
-        ngx_stream_webrtc_msgs[count].msg_hdr.msg_name = t->peer->sockaddr;
-        ngx_stream_webrtc_msgs[count].msg_hdr.msg_namelen = t->peer->socklen;
-        ngx_stream_webrtc_msgs[count].msg_hdr.msg_iov =
-                                               &ngx_stream_webrtc_iovs[count];
-        ngx_stream_webrtc_msgs[count].msg_hdr.msg_iovlen = 1;
+        ngx_stream_webrtc_queue(count, copy, clen, t->peer);
 
         if (++count == NGX_STREAM_WEBRTC_BATCH) {
             ngx_stream_webrtc_send_batch(c, count);
@@ -174,6 +233,75 @@ ngx_stream_webrtc_forward(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
     if (count) {
         ngx_stream_webrtc_send_batch(c, count);
     }
+}
+
+
+static void
+ngx_stream_webrtc_queue(ngx_uint_t n, u_char *data, size_t len,
+    ngx_stream_webrtc_peer_t *peer)
+{
+    ngx_stream_webrtc_iovs[n].iov_base = data;
+    ngx_stream_webrtc_iovs[n].iov_len = len;
+
+    ngx_memzero(&ngx_stream_webrtc_msgs[n], sizeof(struct mmsghdr));
+    ngx_stream_webrtc_msgs[n].msg_hdr.msg_name = peer->sockaddr;
+    ngx_stream_webrtc_msgs[n].msg_hdr.msg_namelen = peer->socklen;
+    ngx_stream_webrtc_msgs[n].msg_hdr.msg_iov = &ngx_stream_webrtc_iovs[n];
+    ngx_stream_webrtc_msgs[n].msg_hdr.msg_iovlen = 1;
+}
+
+
+/*
+ * A new source on an outgoing SSRC: go on right after what was sent
+ * before, or, for an SSRC another worker sent on, after the index it
+ * reserved in the zone.  Either way no index is used twice.
+ */
+
+static void
+ngx_stream_webrtc_epoch(ngx_stream_webrtc_out_t *out, uint32_t src,
+    uint16_t seq, uint32_t ts, uint32_t clock)
+{
+    uint32_t  elapsed;
+
+    if (out->sent) {
+        elapsed = (uint32_t) (ngx_current_msec - out->last_ms);
+        elapsed = ngx_min(elapsed, 10000);
+
+        out->seq_off = (uint16_t) (out->last_seq + 1 - seq);
+        out->ts_off = out->last_ts + 1 + elapsed * (clock / 1000) - ts;
+
+    } else if (out->index.valid) {
+        out->seq_off = (uint16_t) (out->index.seq + 1 - seq);
+        out->ts_off = 0;
+
+    } else {
+        out->seq_off = 0;
+        out->ts_off = 0;
+    }
+
+    out->src = src;
+    out->start = (uint16_t) (seq + out->seq_off);
+    out->last_seq = (uint16_t) (out->start - 1);
+    out->last_ts = ts + out->ts_off;
+    out->last_ms = ngx_current_msec;
+    out->sent = 1;
+}
+
+
+/* the extended highest seq received on an inbound SSRC */
+
+static uint32_t
+ngx_stream_webrtc_in_ext(ngx_stream_webrtc_flow_t *flow, uint32_t ssrc)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < NGX_WEBRTC_PC_SSRCS; i++) {
+        if (flow->in_index[i].valid && flow->in_ssrc[i] == ssrc) {
+            return (flow->in_index[i].roc << 16) | flow->in_index[i].seq;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -213,28 +341,30 @@ ngx_stream_webrtc_send_batch(ngx_connection_t *c, ngx_uint_t count)
 /*
  * Under the zone lock: where each of this publisher's streams goes now.
  * Subscribers whose DTLS is not up yet are left out; their coming up
- * moves the media generation, and the route is built again.
+ * moves the media generation, and the route is built again.  The new
+ * route takes its peers before the old one lets them go, so their
+ * sending state survives.
  */
 
 static ngx_int_t
 ngx_stream_webrtc_route_build(ngx_stream_webrtc_flow_t *flow)
 {
     size_t                        size;
-    ngx_uint_t                    i, n, nt;
+    ngx_uint_t                    i, n, nt, oldn;
     ngx_queue_t                  *q;
     ngx_webrtc_shm_t             *sh;
     ngx_webrtc_conf_t            *wcf;
+    ngx_webrtc_room_t            *room;
     ngx_webrtc_handle_t          *h, *sh_h;
     ngx_webrtc_vr_pub_t          *pub;
     ngx_webrtc_vr_pstream_t      *ps;
     ngx_webrtc_vr_sstream_t      *ss;
-    ngx_stream_webrtc_route_t    *routes;
+    ngx_stream_webrtc_in_t       *in;
+    ngx_stream_webrtc_route_t    *routes, *old;
     ngx_stream_webrtc_target_t   *t;
 
     wcf = ngx_stream_webrtc_worker->wcf;
     sh = wcf->sh;
-
-    ngx_stream_webrtc_route_free(flow);
 
     if (!ngx_stream_webrtc_peers_ready) {
         ngx_rbtree_init(&ngx_stream_webrtc_peers,
@@ -242,6 +372,20 @@ ngx_stream_webrtc_route_build(ngx_stream_webrtc_flow_t *flow)
                         ngx_rbtree_insert_value);
         ngx_stream_webrtc_peers_ready = 1;
     }
+
+    if (flow->ins == NULL) {
+        flow->ins = ngx_calloc(NGX_STREAM_WEBRTC_STREAMS
+                               * sizeof(ngx_stream_webrtc_in_t),
+                               ngx_cycle->log);
+        if (flow->ins == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    old = flow->routes;
+    oldn = flow->nroutes;
+    routes = NULL;
+    n = 0;
 
     ngx_shmtx_lock(&wcf->shpool->mutex);
 
@@ -254,9 +398,28 @@ ngx_stream_webrtc_route_build(ngx_stream_webrtc_flow_t *flow)
     if (pub == NULL || pub->type != NGX_WEBRTC_VR_PUBLISHER
         || pub->nstreams == 0)
     {
-        ngx_shmtx_unlock(&wcf->shpool->mutex);
-        return NGX_OK;
+        goto done;
     }
+
+    /* the room's limits, read here and by the report timer */
+
+    room = pub->room ? pub->room->room : NULL;
+    flow->bitrate = pub->bitrate;
+
+    if (room && room->opts.bitrate
+        && (flow->bitrate == 0 || room->opts.bitrate < flow->bitrate))
+    {
+        flow->bitrate = room->opts.bitrate;
+    }
+
+    flow->fir_freq = room ? room->opts.fir_freq : 0;
+    flow->audio_events = room ? room->opts.audiolevel_event : 0;
+    flow->audio_packets = pub->audio_active_packets
+                          ? pub->audio_active_packets
+                          : room ? room->opts.audio_active_packets : 0;
+    flow->audio_threshold = pub->audio_level_average
+                            ? pub->audio_level_average
+                            : room ? room->opts.audio_level_average : 0;
 
     /* one allocation: the routes, then all their targets */
 
@@ -289,17 +452,35 @@ ngx_stream_webrtc_route_build(ngx_stream_webrtc_flow_t *flow)
     ngx_memzero(routes, size);
     t = (ngx_stream_webrtc_target_t *) (routes + pub->nstreams);
 
-    n = 0;
+    for (i = 0; i < NGX_STREAM_WEBRTC_STREAMS; i++) {
+        flow->ins[i].known = 0;
+    }
 
-    for (i = 0; i < pub->nstreams; i++) {
+    for (i = 0; i < pub->nstreams && i < NGX_STREAM_WEBRTC_STREAMS; i++) {
         ps = pub->streams[i];
 
         if (ps == NULL || ps->disabled) {
             continue;
         }
 
+        in = &flow->ins[i];
+        in->known = 1;
+        in->kind = (uint8_t) ps->kind;
+        in->fb_flags = ps->fb_flags;
+        in->level_id = (ps->kind == WR_SDP_KIND_AUDIO)
+                       ? (uint8_t) ps->ext_id[WR_SDP_EXT_AUDIO_LEVEL] : 0;
+        ngx_cpystrn(in->mid, ps->mid, sizeof(in->mid));
+
+        if (ps->kind == WR_SDP_KIND_VIDEO && in->cache == NULL) {
+            /* once per video stream of this flow, not per packet */
+            in->cache = ngx_calloc(NGX_STREAM_WEBRTC_CACHE
+                                   * sizeof(ngx_stream_webrtc_cached_t),
+                                   ngx_cycle->log);
+        }
+
         routes[n].pt = ps->pt;
         routes[n].rtx_pt = ps->rtx_pt;
+        routes[n].mindex = i;
         routes[n].targets = t;
 
         for (q = ngx_queue_head(&ps->subs);
@@ -326,6 +507,12 @@ ngx_stream_webrtc_route_build(ngx_stream_webrtc_flow_t *flow)
             t->rtx_ssrc = ss->rtx_pt ? ss->rtx_ssrc : 0;
             t->pt = ss->pt;
             t->rtx_pt = ss->rtx_pt;
+            t->clock = ss->clock ? ss->clock : 90000;
+
+            if (!ngx_stream_webrtc_had_target(old, oldn, t)) {
+                ngx_stream_webrtc_target_resume(t, t->ssrc, &sh_h->pc);
+                ngx_stream_webrtc_target_resume(t, t->rtx_ssrc, &sh_h->pc);
+            }
 
             t++;
             routes[n].ntargets++;
@@ -334,12 +521,115 @@ ngx_stream_webrtc_route_build(ngx_stream_webrtc_flow_t *flow)
         n++;
     }
 
+done:
+
     ngx_shmtx_unlock(&wcf->shpool->mutex);
+
+    flow->routes = old;
+    flow->nroutes = oldn;
+    ngx_stream_webrtc_route_free(flow);
 
     flow->routes = routes;
     flow->nroutes = n;
 
     return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_stream_webrtc_had_target(ngx_stream_webrtc_route_t *old, ngx_uint_t n,
+    ngx_stream_webrtc_target_t *t)
+{
+    ngx_uint_t  i, k;
+
+    for (i = 0; i < n; i++) {
+        for (k = 0; k < old[i].ntargets; k++) {
+            if (old[i].targets[k].peer == t->peer
+                && old[i].targets[k].ssrc == t->ssrc)
+            {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+static uint64_t
+ngx_stream_webrtc_ix(const wr_srtp_index_t *ix)
+{
+    return ix->valid ? ((uint64_t) ix->roc << 16 | ix->seq) : 0;
+}
+
+
+/*
+ * An outgoing SSRC that this flow did not send on until now: another
+ * worker may have, since this one last did.  The zone holds what that
+ * worker reserved; start after the larger of the two.
+ */
+
+static void
+ngx_stream_webrtc_target_resume(ngx_stream_webrtc_target_t *t,
+    uint32_t ssrc, ngx_webrtc_pc_t *pc)
+{
+    ngx_uint_t                i, k;
+    ngx_stream_webrtc_out_t  *out;
+
+    if (ssrc == 0 || t->peer->srtp == NULL) {
+        return;
+    }
+
+    for (k = 0; k < t->peer->nssrcs; k++) {
+        out = &t->peer->out[k];
+
+        if (out->ssrc != ssrc) {
+            continue;
+        }
+
+        for (i = 0; i < NGX_WEBRTC_PC_SSRCS; i++) {
+            if (pc->out_index[i].valid && pc->out_ssrc[i] == ssrc
+                && ngx_stream_webrtc_ix(&pc->out_index[i])
+                   > ngx_stream_webrtc_ix(&out->index))
+            {
+                out->index = pc->out_index[i];
+            }
+        }
+
+        if (out->sent) {
+            out->sent = 0;
+            (void) wr_srtp_add_stream(t->peer->srtp, ssrc, &out->index);
+        }
+
+        return;
+    }
+}
+
+
+/* the SRTCP index a new context of a subscriber starts from */
+
+static uint32_t
+ngx_stream_webrtc_rtcp_base(ngx_stream_webrtc_peer_t *peer)
+{
+    uint32_t   base;
+    ngx_time_t  *tp;
+
+    /*
+     * Every context built from one PeerConnection's keys must use an
+     * SRTCP index at most once per sender SSRC, whichever worker builds
+     * it: start from the time since the zone began, 250 a second, which
+     * no context's sender reports catch up with.
+     */
+
+    tp = ngx_timeofday();
+    base = (uint32_t) (((uint64_t) (tp->sec
+                                    - ngx_stream_webrtc_worker->wcf->sh
+                                      ->created) * 1000 + tp->msec) / 4);
+
+    base = ngx_max(base, peer->rtcp_next);
+    base = ngx_max(base, ngx_stream_webrtc_rtcp_floor);
+
+    return base & 0x7fffffff;
 }
 
 
@@ -353,8 +643,9 @@ static ngx_stream_webrtc_peer_t *
 ngx_stream_webrtc_peer_get(uint64_t id, ngx_uint_t generation,
     ngx_webrtc_pc_t *pc)
 {
-    ngx_uint_t                 i;
+    ngx_uint_t                 i, k;
     ngx_rbtree_node_t         *node, *sentinel;
+    ngx_stream_webrtc_out_t   *out;
     ngx_stream_webrtc_peer_t  *peer;
 
     node = ngx_stream_webrtc_peers.root;
@@ -375,13 +666,8 @@ ngx_stream_webrtc_peer_get(uint64_t id, ngx_uint_t generation,
     }
 
     if (peer && peer->generation != generation) {
-        /* new address or keys: start over with a fresh context */
-        if (peer->srtp) {
-            wr_srtp_free(peer->srtp);
-            peer->srtp = NULL;
-        }
-
-        peer->nssrcs = 0;
+        /* new address or keys: a fresh context, the same sequence state */
+        ngx_stream_webrtc_peer_srtp_free(peer);
     }
 
     if (peer == NULL) {
@@ -398,28 +684,82 @@ ngx_stream_webrtc_peer_get(uint64_t id, ngx_uint_t generation,
         peer->srtp = wr_srtp_create(&pc->keys, WR_SRTP_OUTBOUND,
                                     WR_SRTP_SERVER);
         peer->generation = generation;
+        peer->keys = pc->keys;
         peer->socklen = pc->socklen;
         ngx_memcpy(peer->sockaddr, pc->sockaddr, pc->socklen);
 
-        /* streams another worker sent before: go on from where they were */
+        if (peer->srtp) {
+            (void) wr_srtp_set_rtcp_index(peer->srtp,
+                                          ngx_stream_webrtc_rtcp_base(peer));
+        }
+
+        /* streams sent before, here or by another worker: go on after */
 
         for (i = 0; peer->srtp && i < NGX_WEBRTC_PC_SSRCS; i++) {
-            if (pc->out_index[i].valid
-                && peer->nssrcs < NGX_STREAM_WEBRTC_PEER_SSRCS
-                && wr_srtp_add_stream(peer->srtp, pc->out_ssrc[i],
-                                      &pc->out_index[i])
-                   == WR_SRTP_OK)
-            {
-                peer->ssrcs[peer->nssrcs] = pc->out_ssrc[i];
-                peer->index[peer->nssrcs] = pc->out_index[i];
-                peer->nssrcs++;
+            if (!pc->out_index[i].valid) {
+                continue;
             }
+
+            for (k = 0; k < peer->nssrcs; k++) {
+                if (peer->out[k].ssrc == pc->out_ssrc[i]) {
+                    break;
+                }
+            }
+
+            if (k == peer->nssrcs) {
+                if (peer->nssrcs == NGX_STREAM_WEBRTC_PEER_SSRCS) {
+                    continue;
+                }
+
+                out = &peer->out[peer->nssrcs++];
+                ngx_memzero(out, sizeof(ngx_stream_webrtc_out_t));
+                out->ssrc = pc->out_ssrc[i];
+            }
+
+            out = &peer->out[k];
+
+            /*
+             * Within one reservation of what this worker sent, the zone
+             * holds its own reservation: go on.  Beyond, someone else
+             * sent since.
+             */
+
+            if (ngx_stream_webrtc_ix(&pc->out_index[i])
+                > ngx_stream_webrtc_ix(&out->index)
+                  + (out->sent ? NGX_STREAM_WEBRTC_RESERVE : 0))
+            {
+                out->index = pc->out_index[i];
+                out->sent = 0;
+            }
+        }
+
+        for (k = 0; peer->srtp && k < peer->nssrcs; k++) {
+            (void) wr_srtp_add_stream(peer->srtp, peer->out[k].ssrc,
+                                      &peer->out[k].index);
         }
     }
 
     peer->refs++;
 
     return peer;
+}
+
+
+static void
+ngx_stream_webrtc_peer_srtp_free(ngx_stream_webrtc_peer_t *peer)
+{
+    if (peer->srtp) {
+        peer->rtcp_next = wr_srtp_rtcp_index(peer->srtp);
+        ngx_stream_webrtc_rtcp_floor = ngx_max(ngx_stream_webrtc_rtcp_floor,
+                                               peer->rtcp_next);
+        wr_srtp_free(peer->srtp);
+        peer->srtp = NULL;
+    }
+
+    if (peer->resend) {
+        wr_srtp_free(peer->resend);
+        peer->resend = NULL;
+    }
 }
 
 
@@ -432,48 +772,55 @@ ngx_stream_webrtc_peer_put(ngx_stream_webrtc_peer_t *peer)
 
     ngx_rbtree_delete(&ngx_stream_webrtc_peers, &peer->node);
 
-    if (peer->srtp) {
-        wr_srtp_free(peer->srtp);
-    }
+    ngx_stream_webrtc_peer_srtp_free(peer);
 
     ngx_free(peer);
 }
 
 
-/* each outgoing SSRC is set up once, on its first packet: its slot */
+/* each outgoing SSRC is set up once, on its first packet: its state */
 
-static ngx_int_t
-ngx_stream_webrtc_peer_ssrc(ngx_stream_webrtc_peer_t *peer, uint32_t ssrc)
+static ngx_stream_webrtc_out_t *
+ngx_stream_webrtc_peer_out(ngx_stream_webrtc_peer_t *peer, uint32_t ssrc)
 {
-    ngx_uint_t  i;
+    ngx_uint_t                i;
+    ngx_stream_webrtc_out_t  *out;
 
     for (i = 0; i < peer->nssrcs; i++) {
-        if (peer->ssrcs[i] == ssrc) {
-            return i;
+        if (peer->out[i].ssrc == ssrc) {
+            return &peer->out[i];
         }
     }
 
     if (peer->nssrcs == NGX_STREAM_WEBRTC_PEER_SSRCS) {
-        return -1;
+        return NULL;
     }
 
     if (wr_srtp_add_stream(peer->srtp, ssrc, NULL) != WR_SRTP_OK) {
-        return -1;
+        return NULL;
     }
 
-    peer->ssrcs[peer->nssrcs] = ssrc;
-    ngx_memzero(&peer->index[peer->nssrcs], sizeof(wr_srtp_index_t));
+    out = &peer->out[peer->nssrcs++];
+    ngx_memzero(out, sizeof(ngx_stream_webrtc_out_t));
+    out->ssrc = ssrc;
 
-    return peer->nssrcs++;
+    return out;
 }
 
 
-/* called with the zone locked: the subscribers' streams, as sent from here */
+/*
+ * Called with the zone locked: the subscribers' streams, as sent from
+ * here, reserved ahead by the most this worker sends on one in a second.
+ * Whoever sends on them next starts after that, and the first packet
+ * still gets the right rollover counter.
+ */
 
 void
 ngx_stream_webrtc_route_save(ngx_stream_webrtc_flow_t *flow)
 {
-    ngx_uint_t                 i, k, n;
+    uint64_t                   v;
+    ngx_uint_t                 i, k, n, j;
+    wr_srtp_index_t            ix;
     ngx_webrtc_conf_t         *wcf;
     ngx_webrtc_handle_t       *h;
     ngx_stream_webrtc_peer_t  *peer;
@@ -493,12 +840,296 @@ ngx_stream_webrtc_route_save(ngx_stream_webrtc_flow_t *flow)
             }
 
             for (n = 0; n < peer->nssrcs; n++) {
-                if (peer->index[n].valid) {
-                    ngx_webrtc_pc_save_index_locked(&h->pc, 1,
-                                                    peer->ssrcs[n],
-                                                    &peer->index[n]);
+                if (!peer->out[n].index.valid) {
+                    continue;
                 }
+
+                v = ngx_stream_webrtc_ix(&peer->out[n].index)
+                    + NGX_STREAM_WEBRTC_RESERVE;
+
+                for (j = 0; j < NGX_WEBRTC_PC_SSRCS; j++) {
+                    if (h->pc.out_index[j].valid
+                        && h->pc.out_ssrc[j] == peer->out[n].ssrc
+                        && ngx_stream_webrtc_ix(&h->pc.out_index[j]) > v)
+                    {
+                        /* another worker reserved more: keep that */
+                        v = ngx_stream_webrtc_ix(&h->pc.out_index[j]);
+                    }
+                }
+
+                ix.roc = (uint32_t) (v >> 16);
+                ix.seq = (uint16_t) v;
+                ix.valid = 1;
+
+                ngx_webrtc_pc_save_index_locked(&h->pc, 1,
+                                                peer->out[n].ssrc, &ix);
             }
         }
+    }
+}
+
+
+static ngx_stream_webrtc_target_t *
+ngx_stream_webrtc_target_find(ngx_stream_webrtc_flow_t *flow,
+    ngx_uint_t mindex, uint32_t ssrc)
+{
+    ngx_uint_t  i, k;
+
+    for (i = 0; i < flow->nroutes; i++) {
+        if (flow->routes[i].mindex != mindex) {
+            continue;
+        }
+
+        for (k = 0; k < flow->routes[i].ntargets; k++) {
+            if (flow->routes[i].targets[k].ssrc == ssrc) {
+                return &flow->routes[i].targets[k];
+            }
+        }
+    }
+
+    return NULL;
+}
+
+
+static ngx_stream_webrtc_out_t *
+ngx_stream_webrtc_out_find(ngx_stream_webrtc_peer_t *peer, uint32_t ssrc)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < peer->nssrcs; i++) {
+        if (peer->out[i].ssrc == ssrc) {
+            return &peer->out[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * A subscriber's NACK, answered from the stream's cache: with RTX when
+ * it was negotiated, else the packet as it was sent.  A plain resend
+ * reuses the packet's SRTP index; it is protected in a context of its
+ * own, and only for packets of the current source, so the bytes, and so
+ * the ciphertext, are exactly those sent before.
+ */
+
+void
+ngx_stream_webrtc_resend(ngx_stream_webrtc_flow_t *flow, ngx_uint_t mindex,
+    uint32_t ssrc, uint16_t pid, uint16_t blp)
+{
+    size_t                        clen, hlen, len;
+    u_char                       *copy;
+    uint16_t                      s, pseq, rseq;
+    ngx_uint_t                    i, count;
+    wr_rtp_t                      rtp;
+    wr_srtp_index_t               ix;
+    ngx_connection_t             *c;
+    ngx_stream_webrtc_in_t       *in;
+    ngx_stream_webrtc_out_t      *out, *rout;
+    ngx_stream_webrtc_peer_t     *peer;
+    ngx_stream_webrtc_target_t   *t;
+    ngx_stream_webrtc_cached_t   *e;
+
+    if (flow->ins == NULL || mindex >= NGX_STREAM_WEBRTC_STREAMS) {
+        return;
+    }
+
+    in = &flow->ins[mindex];
+    t = ngx_stream_webrtc_target_find(flow, mindex, ssrc);
+
+    if (in->cache == NULL || t == NULL || t->peer->srtp == NULL) {
+        return;
+    }
+
+    peer = t->peer;
+    out = ngx_stream_webrtc_out_find(peer, ssrc);
+
+    if (out == NULL || !out->sent) {
+        return;
+    }
+
+    c = flow->session->connection;
+    count = 0;
+
+    for (i = 0; i < 17; i++) {
+        if (i > 0 && !(blp & (1 << (i - 1)))) {
+            continue;
+        }
+
+        s = (uint16_t) (pid + i);
+
+        /* only what this epoch sent: the same bytes as the first time */
+
+        if ((int16_t) (s - out->start) < 0
+            || (int16_t) (out->last_seq - s) < 0)
+        {
+            continue;
+        }
+
+        pseq = (uint16_t) (s - out->seq_off);
+        e = &in->cache[pseq % NGX_STREAM_WEBRTC_CACHE];
+
+        if (e->len == 0 || e->seq != pseq || e->ssrc != out->src) {
+            continue;
+        }
+
+        copy = (u_char *) ngx_stream_webrtc_copies[count];
+        len = e->len;
+
+        if (t->rtx_pt && t->rtx_ssrc) {
+            if (wr_rtp_parse(&rtp, e->data, len) != WR_RTP_OK
+                || len + 2 > sizeof(e->data))
+            {
+                continue;
+            }
+
+            rout = ngx_stream_webrtc_peer_out(peer, t->rtx_ssrc);
+            if (rout == NULL) {
+                continue;
+            }
+
+            if (!rout->sent) {
+                /* an RTX epoch of its own, after anything sent before */
+                rout->last_seq = rout->index.valid ? rout->index.seq : 0;
+                rout->sent = 1;
+                rout->src = 0;
+                rout->start = (uint16_t) (rout->last_seq + 1);
+            }
+
+            rseq = ++rout->last_seq;
+            wr_srtp_index_update(&rout->index, rseq);
+
+            /* RFC 4588: the original sequence number, then the payload */
+
+            hlen = rtp.header_len;
+            ngx_memcpy(copy, e->data, hlen);
+            copy[0] &= ~0x20;
+            copy[hlen] = (u_char) (s >> 8);
+            copy[hlen + 1] = (u_char) s;
+            ngx_memcpy(copy + hlen + 2, e->data + hlen, rtp.payload_len);
+            clen = hlen + 2 + rtp.payload_len;
+
+            copy[1] = (u_char) ((copy[1] & 0x80) | t->rtx_pt);
+            wr_rtp_rewrite(copy, t->rtx_ssrc, rseq,
+                           rtp.ts + out->ts_off);
+
+            if (wr_srtp_protect_rtp(peer->srtp, copy, &clen,
+                                    NGX_STREAM_WEBRTC_PKT_MAX)
+                != WR_SRTP_OK)
+            {
+                continue;
+            }
+
+        } else {
+            if (peer->resend == NULL) {
+                peer->resend = wr_srtp_create(&peer->keys, WR_SRTP_OUTBOUND,
+                                              WR_SRTP_SERVER);
+                if (peer->resend == NULL) {
+                    return;
+                }
+            }
+
+            ngx_memcpy(copy, e->data, len);
+            copy[1] = (u_char) ((copy[1] & 0x80) | t->pt);
+            wr_rtp_rewrite(copy, ssrc, s,
+                           ngx_stream_webrtc_ts(e->data) + out->ts_off);
+
+            /* a fresh stream that has seen nothing: it takes this index */
+            ix = out->index;
+
+            if (wr_srtp_add_stream(peer->resend, ssrc, &ix) != WR_SRTP_OK) {
+                continue;
+            }
+
+            clen = len;
+
+            if (wr_srtp_protect_rtp(peer->resend, copy, &clen,
+                                    NGX_STREAM_WEBRTC_PKT_MAX)
+                != WR_SRTP_OK)
+            {
+                continue;
+            }
+        }
+
+        ngx_stream_webrtc_queue(count++, copy, clen, peer);
+        ngx_webrtc_stat_inc(NGX_WEBRTC_STAT_RETRANSMITS, 1);
+    }
+
+    if (count) {
+        ngx_stream_webrtc_send_batch(c, count);
+    }
+}
+
+
+/* RFC 3550 sender reports for what this flow sends each subscriber */
+
+void
+ngx_stream_webrtc_sender_reports(ngx_stream_webrtc_flow_t *flow)
+{
+    size_t                        n;
+    u_char                       *copy;
+    ngx_uint_t                    i, k, count;
+    ngx_time_t                   *tp;
+    ngx_msec_t                    elapsed;
+    wr_rtcp_report_t              sr;
+    ngx_stream_webrtc_out_t      *out;
+    ngx_stream_webrtc_target_t   *t;
+
+    tp = ngx_timeofday();
+    count = 0;
+
+    for (i = 0; i < flow->nroutes; i++) {
+        for (k = 0; k < flow->routes[i].ntargets; k++) {
+            t = &flow->routes[i].targets[k];
+
+            if (t->peer->srtp == NULL) {
+                continue;
+            }
+
+            out = ngx_stream_webrtc_out_find(t->peer, t->ssrc);
+
+            if (out == NULL || !out->sent || out->packets == 0) {
+                continue;
+            }
+
+            elapsed = ngx_current_msec - out->last_ms;
+
+            ngx_memzero(&sr, sizeof(wr_rtcp_report_t));
+            sr.ssrc = t->ssrc;
+            sr.ntp = ((uint64_t) (tp->sec + 2208988800ULL) << 32)
+                     | (((uint64_t) tp->msec << 32) / 1000);
+            sr.rtp_ts = out->last_ts
+                        + (uint32_t) (elapsed * (t->clock / 1000));
+            sr.packet_count = out->packets;
+            sr.octet_count = out->octets;
+
+            copy = (u_char *) ngx_stream_webrtc_copies[count];
+
+            n = wr_rtcp_build_sr(copy, NGX_STREAM_WEBRTC_PKT_MAX
+                                       - WR_SRTP_RTCP_TRAILER_MAX,
+                                 &sr, NULL, 0);
+
+            if (n == 0
+                || wr_srtp_protect_rtcp(t->peer->srtp, copy, &n,
+                                        NGX_STREAM_WEBRTC_PKT_MAX)
+                   != WR_SRTP_OK)
+            {
+                continue;
+            }
+
+            ngx_stream_webrtc_queue(count, copy, n, t->peer);
+            ngx_webrtc_stat_inc(NGX_WEBRTC_STAT_RTCP_OUT, 1);
+
+            if (++count == NGX_STREAM_WEBRTC_BATCH) {
+                ngx_stream_webrtc_send_batch(flow->session->connection,
+                                             count);
+                count = 0;
+            }
+        }
+    }
+
+    if (count) {
+        ngx_stream_webrtc_send_batch(flow->session->connection, count);
     }
 }

@@ -52,12 +52,15 @@ ngx_stream_webrtc_srtp(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
 
     if (!flow->echo) {
 #if (NGX_WEBRTC_VIDEOROOM)
-        if (!rtcp) {
+        if (rtcp) {
+            /* terminated here; feedback goes on to the publisher */
+            ngx_stream_webrtc_rtcp(flow, pkt, len);
+
+        } else {
             ngx_stream_webrtc_forward(flow, pkt, len);
         }
 #endif
 
-        /* RTCP: terminated here (feedback relaying is not there yet) */
         return;
     }
 

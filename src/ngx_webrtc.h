@@ -120,6 +120,10 @@ typedef enum {
     NGX_WEBRTC_STAT_SRTP_DROPPED,
     NGX_WEBRTC_STAT_SRTP_OUT,
     NGX_WEBRTC_STAT_FLOWS_ADOPTED,
+    NGX_WEBRTC_STAT_RTCP_IN,
+    NGX_WEBRTC_STAT_RTCP_OUT,
+    NGX_WEBRTC_STAT_KEYFRAME_REQUESTS,
+    NGX_WEBRTC_STAT_RETRANSMITS,
     NGX_WEBRTC_STAT_N
 } ngx_webrtc_stat_e;
 
@@ -271,6 +275,7 @@ ngx_int_t ngx_webrtc_cert_fingerprint(ngx_log_t *log, u_char *cert,
 /* ngx_webrtc_ipc.c: wake-ups between workers */
 typedef enum {
     NGX_WEBRTC_IPC_EVENTS = 0,       /* a session of yours has events */
+    NGX_WEBRTC_IPC_FEEDBACK,         /* RTCP feedback for a flow of yours */
     NGX_WEBRTC_IPC_LAST
 } ngx_webrtc_ipc_type_e;
 
@@ -278,6 +283,7 @@ typedef struct {
     uint32_t                      type;
     uint32_t                      from;
     uint64_t                      arg;
+    uint64_t                      arg2;
 } ngx_webrtc_ipc_msg_t;
 
 typedef void (*ngx_webrtc_ipc_handler_pt)(ngx_webrtc_ipc_msg_t *msg);
@@ -286,6 +292,8 @@ ngx_int_t ngx_webrtc_ipc_init_process(ngx_cycle_t *cycle);
 void ngx_webrtc_ipc_exit_process(ngx_cycle_t *cycle);
 void ngx_webrtc_ipc_set_handler(ngx_uint_t type, ngx_webrtc_ipc_handler_pt h);
 ngx_int_t ngx_webrtc_ipc_send(ngx_pid_t pid, ngx_uint_t type, uint64_t arg);
+ngx_int_t ngx_webrtc_ipc_send2(ngx_pid_t pid, ngx_uint_t type, uint64_t arg,
+    uint64_t arg2);
 
 /* ngx_webrtc_stats.c */
 ngx_int_t ngx_webrtc_stats_init_process(ngx_cycle_t *cycle);

@@ -113,6 +113,14 @@ ngx_webrtc_ipc_set_handler(ngx_uint_t type, ngx_webrtc_ipc_handler_pt h)
 ngx_int_t
 ngx_webrtc_ipc_send(ngx_pid_t pid, ngx_uint_t type, uint64_t arg)
 {
+    return ngx_webrtc_ipc_send2(pid, type, arg, 0);
+}
+
+
+ngx_int_t
+ngx_webrtc_ipc_send2(ngx_pid_t pid, ngx_uint_t type, uint64_t arg,
+    uint64_t arg2)
+{
     ssize_t              n;
     socklen_t            len;
     ngx_err_t            err;
@@ -151,6 +159,7 @@ ngx_webrtc_ipc_send(ngx_pid_t pid, ngx_uint_t type, uint64_t arg)
     msg.type = (uint32_t) type;
     msg.from = (uint32_t) ngx_pid;
     msg.arg = arg;
+    msg.arg2 = arg2;
 
     len = ngx_webrtc_ipc_addr(&sun, pid);
 

@@ -29,7 +29,11 @@ const char  *ngx_webrtc_stat_names[NGX_WEBRTC_STAT_N] = {
     "srtp_in",
     "srtp_dropped",
     "srtp_out",
-    "flows_adopted"
+    "flows_adopted",
+    "rtcp_in",
+    "rtcp_out",
+    "keyframe_requests",
+    "retransmits"
 };
 
 
