@@ -4,9 +4,12 @@
  * SRTP media (wp_media.c). Offers and answers are built here from wp_sdp_t.
  */
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+#include <glib-unix.h>
 
 #include "wr_peer.h"
 
@@ -22,6 +25,7 @@ static void wp_pc_state(NiceAgent *agent, guint stream, guint comp,
     guint state, gpointer data);
 static void wp_pc_recv(NiceAgent *agent, guint stream, guint comp, guint len,
     gchar *buf, gpointer data);
+static void wp_pc_input(wp_pc_t *pc, const uint8_t *buf, size_t len);
 static void wp_pc_local(wp_pc_t *pc, wp_sdp_m_t *m, const char *setup);
 static int wp_pc_remote(wp_pc_t *pc, int we_active);
 
@@ -38,6 +42,7 @@ wp_pc_new(wp_peer_t *peer, const char *name)
     g_strlcpy(pc->name, name, sizeof(pc->name));
     pc->t_start = wp_now();
     pc->local_ssrc = g_random_int() | 1;
+    pc->fd = -1;
     g_ptr_array_add(peer->pcs, pc);
 
     /* consent freshness: what browsers do, and what an ICE-lite server
@@ -130,22 +135,28 @@ wp_pc_state(NiceAgent *agent, guint stream, guint comp, guint state,
 }
 
 
-/* RFC 7983 demultiplexing by the first byte */
 static void
 wp_pc_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar *buf,
     gpointer data)
 {
+    wp_pc_input(data, (const uint8_t *) buf, len);
+}
+
+
+/* RFC 7983 demultiplexing by the first byte */
+static void
+wp_pc_input(wp_pc_t *pc, const uint8_t *buf, size_t len)
+{
     uint8_t   b0, pkt[WP_PKT_MAX];
-    wp_pc_t  *pc = data;
 
     if (len == 0) {
         return;
     }
 
-    b0 = (uint8_t) buf[0];
+    b0 = buf[0];
 
     if (b0 >= 20 && b0 <= 63) {
-        wp_dtls_input(pc, (uint8_t *) buf, len);
+        wp_dtls_input(pc, buf, len);
         return;
     }
 
@@ -156,7 +167,7 @@ wp_pc_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar *buf,
     /* SRTP works in place and the agent's buffer is not ours */
     memcpy(pkt, buf, len);
 
-    if ((uint8_t) buf[1] >= 192 && (uint8_t) buf[1] <= 223) {
+    if (buf[1] >= 192 && buf[1] <= 223) {
         wp_media_rtcp_in(pc, pkt, len);
 
     } else {
@@ -165,13 +176,145 @@ wp_pc_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar *buf,
 }
 
 
-void
-wp_pc_send(wp_pc_t *pc, const uint8_t *p, size_t n)
+static void
+wp_pc_transmit(wp_pc_t *pc, const uint8_t *p, size_t n)
 {
     if (pc->agent) {
         (void) nice_agent_send(pc->agent, pc->stream, 1, n,
                                (const gchar *) p);
+
+    } else if (pc->fd >= 0) {
+        (void) sendto(pc->fd, p, n, 0, (struct sockaddr *) &pc->raddr,
+                      pc->raddr_len);
     }
+}
+
+
+/*
+ * Every datagram leaves here. The server-facing faults are injected on
+ * SRTP (not SRTCP, not DTLS) packets as they are on the wire, after
+ * protection: --inject-bad-srtp breaks the authentication tag's last byte,
+ * --replay sends the packet a second time, unchanged.
+ */
+void
+wp_pc_send(wp_pc_t *pc, const uint8_t *p, size_t n)
+{
+    int         copies;
+    uint8_t     bad[WP_PKT_MAX];
+    wp_opts_t  *o = &pc->peer->opts;
+
+    copies = 1;
+
+    if (n >= 12 && p[0] >= 128 && p[0] <= 191
+        && !(p[1] >= 192 && p[1] <= 223))
+    {
+        pc->srtp_out++;
+
+        if (o->inject_bad_srtp && pc->srtp_out % o->inject_bad_srtp == 0
+            && n <= sizeof(bad))
+        {
+            memcpy(bad, p, n);
+            bad[n - 1] ^= 0x5a;
+            p = bad;
+            pc->injected_bad++;
+        }
+
+        if (o->replay && pc->srtp_out % o->replay == 0) {
+            copies = 2;
+            pc->injected_replays++;
+        }
+    }
+
+    while (copies--) {
+        wp_pc_transmit(pc, p, n);
+    }
+}
+
+
+/* ---- --stop-consent ------------------------------------------------------ */
+
+static gboolean
+wp_pc_fd_in(gint fd, GIOCondition cond, gpointer data)
+{
+    ssize_t   n;
+    uint8_t   buf[2048];
+    wp_pc_t  *pc = data;
+
+    for ( ;; ) {
+        n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                wp_fail(pc->peer, "%s: recv: %s", pc->name,
+                        g_strerror(errno));
+                pc->fd_watch = 0;
+                return G_SOURCE_REMOVE;
+            }
+
+            return G_SOURCE_CONTINUE;
+        }
+
+        wp_pc_input(pc, buf, n);
+    }
+}
+
+
+/*
+ * libnice keeps consent fresh with a check every few seconds and has no
+ * switch to stop that on a live stream. So the agent goes, and media goes
+ * on over a duplicate of its socket on the selected pair: the server sees
+ * the same address and port, and from now on never a STUN packet.
+ */
+void
+wp_pc_stop_consent(wp_pc_t *pc)
+{
+    int             fd;
+    GSocket        *gs;
+    NiceCandidate  *local, *remote;
+
+    if (pc->agent == NULL) {
+        return;
+    }
+
+    gs = nice_agent_get_selected_socket(pc->agent, pc->stream, 1);
+
+    if (gs == NULL
+        || !nice_agent_get_selected_pair(pc->agent, pc->stream, 1, &local,
+                                         &remote))
+    {
+        wp_fail(pc->peer, "%s: --stop-consent: no selected pair", pc->name);
+        if (gs) {
+            g_object_unref(gs);
+        }
+
+        return;
+    }
+
+    fd = dup(g_socket_get_fd(gs));
+    g_object_unref(gs);
+
+    if (fd < 0) {
+        wp_fail(pc->peer, "%s: dup: %s", pc->name, g_strerror(errno));
+        return;
+    }
+
+    memset(&pc->raddr, 0, sizeof(pc->raddr));
+    nice_address_copy_to_sockaddr(&remote->addr,
+                                  (struct sockaddr *) &pc->raddr);
+    pc->raddr_len = nice_address_ip_version(&remote->addr) == 6
+                    ? sizeof(struct sockaddr_in6)
+                    : sizeof(struct sockaddr_in);
+
+    g_signal_handlers_disconnect_by_data(pc->agent, pc);
+    nice_agent_attach_recv(pc->agent, pc->stream, 1,
+                           g_main_context_default(), NULL, NULL);
+    nice_agent_remove_stream(pc->agent, pc->stream);
+    g_object_unref(pc->agent);
+    pc->agent = NULL;
+
+    pc->fd = fd;
+    pc->fd_watch = g_unix_fd_add(fd, G_IO_IN, wp_pc_fd_in, pc);
+    wp_log(pc->peer, "%s: ICE agent stopped, no more consent checks",
+           pc->name);
 }
 
 
@@ -210,6 +353,11 @@ wp_pc_local(wp_pc_t *pc, wp_sdp_m_t *m, const char *setup)
     g_strlcpy(m->pwd, pc->pwd, sizeof(m->pwd));
     g_strlcpy(m->fp_alg, "sha-256", sizeof(m->fp_alg));
     g_strlcpy(m->fp, pc->peer->fingerprint, sizeof(m->fp));
+
+    if (pc->peer->opts.bad_fingerprint) {
+        /* still well formed: only the first digit differs */
+        m->fp[0] = (m->fp[0] == '0') ? '1' : '0';
+    }
     g_strlcpy(m->setup, setup, sizeof(m->setup));
     m->rtcp_mux = 1;
 
@@ -616,6 +764,16 @@ wp_pc_close(wp_pc_t *pc)
         nice_agent_remove_stream(pc->agent, pc->stream);
         g_object_unref(pc->agent);
         pc->agent = NULL;
+    }
+
+    if (pc->fd_watch) {
+        g_source_remove(pc->fd_watch);
+        pc->fd_watch = 0;
+    }
+
+    if (pc->fd >= 0) {
+        close(pc->fd);
+        pc->fd = -1;
     }
 }
 

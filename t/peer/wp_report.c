@@ -187,9 +187,9 @@ wp_report(wp_peer_t *peer)
     wp_agg_t         all, audio, video;
     uint64_t         corrupt, unknown, srtp_err, replay, late;
     uint64_t         s_pkts, s_bytes, s_audio, s_video, keys, dropped;
-    uint64_t         rtcp_tx, pli_tx, nack_tx;
+    uint64_t         rtcp_tx, pli_tx, nack_tx, bad_srtp, replays;
     wp_rtcp_stats_t  rtcp, pub;
-    const char      *profile;
+    const char      *profile, *hangup;
 
     memset(&all, 0, sizeof(all));
     memset(&audio, 0, sizeof(audio));
@@ -205,15 +205,21 @@ wp_report(wp_peer_t *peer)
     connect_ms = webrtcup_ms = 0;
     corrupt = unknown = srtp_err = replay = late = 0;
     s_pkts = s_bytes = s_audio = s_video = keys = dropped = 0;
-    rtcp_tx = pli_tx = nack_tx = 0;
-    profile = NULL;
+    rtcp_tx = pli_tx = nack_tx = bad_srtp = replays = 0;
+    profile = hangup = NULL;
     profiles = json_array();
 
     for (n = 0; n < peer->pcs->len; n++) {
         pc = g_ptr_array_index(peer->pcs, n);
 
-        if (!peer->failed) {
+        /* after the hangup --expect-hangup waited for, a PC that never
+         * came up or got nothing is what the test wanted */
+        if (!peer->failed && !peer->hungup) {
             wp_check_pc(peer, pc);
+        }
+
+        if (pc->hangup[0] && hangup == NULL) {
+            hangup = pc->hangup;
         }
 
         up += (pc->t_up != 0);
@@ -275,6 +281,8 @@ wp_report(wp_peer_t *peer)
         rtcp_tx += pc->rtcp_tx;
         pli_tx += pc->pli_sent;
         nack_tx += pc->nack_sent;
+        bad_srtp += pc->injected_bad;
+        replays += pc->injected_replays;
     }
 
     rx = wp_agg_json(&all);
@@ -309,7 +317,9 @@ wp_report(wp_peer_t *peer)
             wp_fail(peer, "%" G_GUINT64_FORMAT " duplicate packets",
                     all.dup);
 
-        } else if (recv && peer->pcs->len && all.packets == 0) {
+        } else if (recv && peer->pcs->len && all.packets == 0
+                   && !peer->hungup)
+        {
             wp_fail(peer, "nothing received");
 
         } else if (pub.pli + pub.fir < (uint64_t) peer->opts.expect_pli) {
@@ -330,6 +340,8 @@ wp_report(wp_peer_t *peer)
                      "keyframes", (json_int_t) keys,
                      "late_ticks", (json_int_t) late,
                      "injected_drops", (json_int_t) dropped);
+    json_object_set_new(sent, "injected_bad_srtp", json_integer(bad_srtp));
+    json_object_set_new(sent, "injected_replays", json_integer(replays));
 
     r = json_pack("{sssbss*}", "mode", peer->opts.mode,
                   "ok", !peer->failed,
@@ -354,6 +366,8 @@ wp_report(wp_peer_t *peer)
         json_object_set_new(r, "feed", json_integer(peer->feed));
     }
 
+    json_object_set_new(r, "hangup", hangup ? json_string(hangup)
+                                             : json_null());
     json_object_set_new(r, "pcs", json_integer(peer->pcs->len));
     json_object_set_new(r, "pcs_up", json_integer(up));
     json_object_set_new(r, "webrtcup", json_integer(webrtcup));

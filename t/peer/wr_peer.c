@@ -53,6 +53,12 @@ static const char  *wp_usage =
     "  --drain MS             wait after the senders stop (default 1000)\n"
     "  --inject-drop N        self-test: do not send every Nth packet\n"
     "  --inject-corrupt N     self-test: flip a byte in every Nth packet\n"
+    "  --inject-bad-srtp N    flip a byte of every Nth SRTP packet after\n"
+    "                         protection (the server must drop it)\n"
+    "  --replay N             send every Nth SRTP packet twice\n"
+    "  --bad-fingerprint      offer an a=fingerprint that is not ours\n"
+    "  --stop-consent         once the call is up, send no more STUN\n"
+    "  --expect-hangup REASON pass only if the server hangs up with REASON\n"
     "  -v, --verbose          log signaling and states to stderr\n";
 
 
@@ -94,7 +100,10 @@ wp_fail(wp_peer_t *peer, const char *fmt, ...)
 }
 
 
-/* also ends waits when the signaling transport died under us */
+/*
+ * Also ends waits when the signaling transport died under us, or when the
+ * hangup that --expect-hangup waits for came.
+ */
 static int
 wp_failed(void *arg)
 {
@@ -104,7 +113,7 @@ wp_failed(void *arg)
         wp_fail(peer, "signaling lost: %s", wp_janus_error(peer->janus));
     }
 
-    return peer->failed;
+    return peer->failed || peer->hungup;
 }
 
 
@@ -158,7 +167,23 @@ wp_on_event(json_t *msg, void *data)
     } else if (strcmp(type, "hangup") == 0) {
         reason = json_string_value(json_object_get(msg, "reason"));
         g_strlcpy(pc->hangup, reason ? reason : "?", sizeof(pc->hangup));
-        if (!peer->closing) {
+        wp_log(peer, "%s: hangup: %s", pc->name, pc->hangup);
+
+        if (peer->closing) {
+            return;
+        }
+
+        if (peer->opts.expect_hangup
+            && strcmp(pc->hangup, peer->opts.expect_hangup) == 0)
+        {
+            /* what the run waited for: it ends here, and passes */
+            peer->hungup = 1;
+
+        } else if (peer->opts.expect_hangup) {
+            wp_fail(peer, "%s: server hung up: %s (expected %s)", pc->name,
+                    pc->hangup, peer->opts.expect_hangup);
+
+        } else {
             wp_fail(peer, "%s: server hung up: %s", pc->name, pc->hangup);
         }
 
@@ -365,7 +390,8 @@ wp_wait_up(wp_peer_t *peer, double timeout)
     wp_pc_t  *pc;
 
     if (wp_wait(wp_all_up, peer, timeout) && !peer->failed) {
-        return 0;
+        /* an expected hangup before the call was up ends the run */
+        return peer->hungup ? -1 : 0;
     }
 
     for (i = 0; i < peer->pcs->len && !peer->failed; i++) {
@@ -406,7 +432,12 @@ wp_run(wp_peer_t *peer)
     peer->cpu0 = wp_cpu_seconds();
 
     for (i = 0; i < peer->pcs->len; i++) {
-        wp_pc_media(g_ptr_array_index(peer->pcs, i), 1);
+        pc = g_ptr_array_index(peer->pcs, i);
+        if (peer->opts.stop_consent) {
+            wp_pc_stop_consent(pc);
+        }
+
+        wp_pc_media(pc, 1);
     }
 
     wp_wait(wp_failed, peer, peer->opts.duration);
@@ -677,6 +708,11 @@ wp_options(wp_opts_t *o, int argc, char **argv)
         { "drain", required_argument, NULL, 'D' },
         { "inject-drop", required_argument, NULL, 'X' },
         { "inject-corrupt", required_argument, NULL, 'C' },
+        { "inject-bad-srtp", required_argument, NULL, 'B' },
+        { "replay", required_argument, NULL, 'Y' },
+        { "bad-fingerprint", no_argument, NULL, 'G' },
+        { "stop-consent", no_argument, NULL, 'T' },
+        { "expect-hangup", required_argument, NULL, 'H' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -722,6 +758,11 @@ wp_options(wp_opts_t *o, int argc, char **argv)
         case 'D': o->drain_ms = atoi(optarg); break;
         case 'X': o->inject_drop = atoi(optarg); break;
         case 'C': o->inject_corrupt = atoi(optarg); break;
+        case 'B': o->inject_bad_srtp = atoi(optarg); break;
+        case 'Y': o->replay = atoi(optarg); break;
+        case 'G': o->bad_fingerprint = 1; break;
+        case 'T': o->stop_consent = 1; break;
+        case 'H': o->expect_hangup = optarg; break;
         case 'v': o->verbose = 1; break;
         default: return -1;
         }
@@ -747,6 +788,8 @@ wp_options(wp_opts_t *o, int argc, char **argv)
         || o->video_size > 1400 || o->audio_size < WP_PAYLOAD_HDR
         || o->audio_size > 1400 || o->subscribers < 1
         || o->inject_drop < 0 || o->inject_corrupt < 0
+        || o->inject_bad_srtp < 0 || o->replay < 0
+        || (o->expect_hangup && o->expect_hangup[0] == '\0')
         || (o->video_kbps == 0 && o->audio_pps == 0)
         || (o->setup && strcmp(o->setup, "active") != 0
             && strcmp(o->setup, "passive") != 0
@@ -808,6 +851,11 @@ main(int argc, char **argv)
         }
 
         json_decref(reply);
+    }
+
+    if (peer.opts.expect_hangup && !peer.hungup) {
+        wp_fail(&peer, "no hangup \"%s\" from the server",
+                peer.opts.expect_hangup);
     }
 
     report = wp_report(&peer);

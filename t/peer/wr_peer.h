@@ -18,6 +18,7 @@
 #include <openssl/ssl.h>
 #include <srtp2/srtp.h>
 #include <agent.h>
+#include <sys/socket.h>
 
 
 #define WP_MAX_STREAMS   8       /* RTP streams per PC and direction */
@@ -61,6 +62,11 @@ typedef struct {
     int           drain_ms;
     int           inject_drop;     /* self-test: skip every Nth packet */
     int           inject_corrupt;  /* self-test: flip a byte in every Nth */
+    int           inject_bad_srtp; /* flip a byte of every Nth SRTP packet */
+    int           replay;          /* send every Nth SRTP packet twice */
+    int           bad_fingerprint; /* a=fingerprint that is not ours */
+    int           stop_consent;    /* no STUN once the call is up */
+    const char   *expect_hangup;   /* pass only on this server hangup */
     int           verbose;
 } wp_opts_t;
 
@@ -294,9 +300,19 @@ struct wp_pc_s {
     uint64_t      unknown_pt;
     uint64_t      corrupt;
     uint64_t      late;
+
+    /* fault injection after SRTP (wp_pc_send), and --stop-consent */
+    uint64_t      srtp_out;        /* SRTP (not SRTCP) packets sent */
+    uint64_t      injected_bad;
+    uint64_t      injected_replays;
+    int           fd;              /* the ICE socket once libnice is gone */
+    guint         fd_watch;
+    struct sockaddr_storage  raddr;
+    socklen_t     raddr_len;
 };
 
 wp_pc_t *wp_pc_new(wp_peer_t *peer, const char *name);
+void wp_pc_stop_consent(wp_pc_t *pc);
 char *wp_pc_offer(wp_pc_t *pc, int send, int recv);
 int wp_pc_set_answer(wp_pc_t *pc, const char *sdp);
 char *wp_pc_answer(wp_pc_t *pc, const char *offer);
@@ -397,6 +413,7 @@ struct wp_peer_s {
     double        cpu0;
     double        cpu_s;           /* CPU used between start and stop */
     int           closing;         /* teardown: hangups are expected */
+    int           hungup;          /* the --expect-hangup hangup came */
     json_int_t    feed;
 };
 
