@@ -82,7 +82,12 @@ ngx_webrtc_jsep_answer_locked(ngx_webrtc_conf_t *wcf, ngx_webrtc_handle_t *h,
     conf.nvideo_codecs = ngx_webrtc_jsep_prefs(videocodec ? videocodec : vp8,
                                                video, 1);
     conf.dir = dir;
-    conf.ext_mask = WR_SDP_EXT_DEFAULT;
+    /*
+     * No transport-wide congestion control: the server sends no
+     * transport-cc feedback, and a browser that negotiated it would wait
+     * for it and hold its bitrate at the minimum; REMB drives it instead.
+     */
+    conf.ext_mask = WR_SDP_EXT_DEFAULT & ~WR_SDP_EXT_BIT(WR_SDP_EXT_TWCC);
     conf.simulcast = 1;
     conf.e2ee = h->e2ee;
     conf.send = send;

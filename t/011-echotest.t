@@ -76,6 +76,9 @@ like($sdp, qr/\r\na=ice-pwd:[A-Za-z0-9+\/]{24}\r\n/, 'an ICE password');
 like($sdp, qr/\r\nm=audio \d+ UDP\/TLS\/RTP\/SAVPF 111\r\n/, 'opus, with Chrome\'s payload type');
 like($sdp, qr/\r\nm=video \d+ UDP\/TLS\/RTP\/SAVPF 96 97\r\n/, 'vp8 and its rtx');
 like($sdp, qr/\r\na=sendrecv\r\n/, 'sendrecv for the echo');
+unlike($sdp, qr/transport-wide-cc|transport-cc/,
+       'no transport-cc: the server sends no such feedback, REMB instead');
+like($sdp, qr/\r\na=rtcp-fb:96 goog-remb\r\n/, 'goog-remb for video');
 like($sdp, qr/\r\na=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 $TEST_NGINX_UDP_PORT typ host\r\n/,
      'a host candidate on the announced IPv4 address and the media port');
 like($sdp, qr/\r\na=candidate:\S+ 1 udp \d+ ::1 $TEST_NGINX_UDP_PORT typ host\r\n/,
