@@ -51,13 +51,96 @@ wp_pc_media(wp_pc_t *pc, int on)
 }
 
 
+/* the ssrc-audio-level id the answer accepted for this stream, 0 = none */
+static int
+wp_media_level_ext(wp_pc_t *pc, wp_tx_t *t)
+{
+    int  i;
+
+    if (pc->remote == NULL) {
+        return 0;
+    }
+
+    for (i = 0; i < pc->remote->nm; i++) {
+        if (strcmp(pc->remote->m[i].mid, t->mid) == 0) {
+            return pc->remote->m[i].level_ext;
+        }
+    }
+
+    return 0;
+}
+
+
+/* the --audio-level-pattern step for the time of this audio packet */
+static uint8_t
+wp_media_level(wp_opts_t *o, uint64_t frame)
+{
+    int      i;
+    int64_t  ms;
+
+    ms = (int64_t) (frame * 1000 / o->audio_pps) % o->level_cycle_ms;
+
+    for (i = 0; i < o->nlevels - 1; i++) {
+        ms -= o->level_ms[i];
+        if (ms < 0) {
+            break;
+        }
+    }
+
+    return o->level[i];
+}
+
+
+/*
+ * Adds a one-byte extension element (RFC 8285) with one byte of data to
+ * the header wp_rtp_write made (no CSRCs): into the padding of its block
+ * when two bytes are free, else one more word. Returns the header size.
+ */
+static size_t
+wp_media_add_ext(uint8_t *p, int id, uint8_t v)
+{
+    size_t  i, end, words;
+
+    if (!(p[0] & 0x10)) {
+        p[0] |= 0x10;
+        memcpy(p + 12, "\xbe\xde\x00\x01", 4);
+        p[16] = (uint8_t) (id << 4);
+        p[17] = v;
+        p[18] = 0;
+        p[19] = 0;
+        return 20;
+    }
+
+    words = ((size_t) p[14] << 8) | p[15];
+    end = 16 + words * 4;
+
+    /* past the elements there, to the first padding byte */
+    for (i = 16; i < end && p[i] != 0; i += 2 + (p[i] & 0x0f)) {
+        /* void */
+    }
+
+    if (i + 2 > end) {
+        memset(p + end, 0, 4);
+        end += 4;
+        words++;
+        p[14] = (uint8_t) (words >> 8);
+        p[15] = (uint8_t) words;
+    }
+
+    p[i] = (uint8_t) (id << 4);
+    p[i + 1] = v;
+
+    return end;
+}
+
+
 static void
 wp_media_send_rtp(wp_pc_t *pc, wp_tx_t *t, int marker, uint32_t ts,
     size_t size, uint8_t flags)
 {
-    int         len;
+    int         len, id, leveled;
     size_t      h, n;
-    uint8_t     buf[WP_PKT_MAX];
+    uint8_t     buf[WP_PKT_MAX], level;
     uint32_t    seq, drop, flip;
     wp_rtp_t    r;
     wp_opts_t  *o = &pc->peer->opts;
@@ -70,6 +153,20 @@ wp_media_send_rtp(wp_pc_t *pc, wp_tx_t *t, int marker, uint32_t ts,
 
     seq = t->seq++;
     h = wp_rtp_write(buf, &r, t->mid_ext, t->mid);
+    leveled = 0;
+
+    if (t->kind == 'a' && o->nlevels) {
+        id = wp_media_level_ext(pc, t);
+        if (id > 0 && id < 15) {
+            /* V (voice activity) on every level above silence */
+            level = wp_media_level(o, t->frame);
+            h = wp_media_add_ext(buf, id,
+                                 (uint8_t) ((level < 127 ? 0x80 : 0)
+                                            | level));
+            leveled = 1;
+        }
+    }
+
     n = wp_payload_write(buf + h, size, t->kind, t->ssrc, seq, flags,
                          wp_now());
     len = h + n;
@@ -94,6 +191,7 @@ wp_media_send_rtp(wp_pc_t *pc, wp_tx_t *t, int marker, uint32_t ts,
 
     wp_pc_send(pc, buf, len);
     t->packets++;
+    pc->peer->level_packets += leveled;
     t->bytes += n;
     t->last_ts = ts;
 }

@@ -11,7 +11,8 @@
 #include "wr_peer.h"
 
 
-#define WP_MID_URI  "urn:ietf:params:rtp-hdrext:sdes:mid"
+#define WP_MID_URI    "urn:ietf:params:rtp-hdrext:sdes:mid"
+#define WP_LEVEL_URI  "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 
 
 static int wp_sdp_attr_line(wp_sdp_t *s, wp_sdp_m_t *m, const char *a,
@@ -199,6 +200,9 @@ wp_sdp_attr_line(wp_sdp_t *s, wp_sdp_m_t *m, const char *a, char *err,
         {
             if (strcmp(uri, WP_MID_URI) == 0) {
                 m->mid_ext = id;
+
+            } else if (strcmp(uri, WP_LEVEL_URI) == 0) {
+                m->level_ext = id;
             }
         }
 
@@ -274,7 +278,7 @@ wp_sdp_attr(const wp_sdp_t *s, const wp_sdp_m_t *m, const char *which)
 char *
 wp_sdp_write(const wp_sdp_t *s)
 {
-    int                i, k;
+    int                i, k, level;
     GString           *o;
     const wp_sdp_m_t  *m;
     const wp_sdp_pt_t *p;
@@ -322,6 +326,21 @@ wp_sdp_write(const wp_sdp_t *s)
         if (m->mid_ext) {
             g_string_append_printf(o, "a=extmap:%d " WP_MID_URI "\r\n",
                                    m->mid_ext);
+        }
+
+        /* like a browser, audio we send offers its level (RFC 6464);
+         * our answers only receive, and accept no extension not offered */
+        level = m->level_ext;
+        if (level == 0 && m->mid_ext && strcmp(m->kind, "audio") == 0
+            && (strcmp(m->dir, "sendrecv") == 0
+                || strcmp(m->dir, "sendonly") == 0))
+        {
+            level = WP_LEVEL_EXT;
+        }
+
+        if (level) {
+            g_string_append_printf(o, "a=extmap:%d " WP_LEVEL_URI "\r\n",
+                                   level);
         }
 
         g_string_append_printf(o, "a=%s\r\na=rtcp-mux\r\n", m->dir);

@@ -59,10 +59,14 @@ static const char  *wp_usage =
     "  --bad-fingerprint      offer an a=fingerprint that is not ours\n"
     "  --stop-consent         once the call is up, send no more STUN\n"
     "  --expect-hangup REASON pass only if the server hangs up with REASON\n"
+    "  --audio-level-pattern P  send the RFC 6464 audio level, cycling\n"
+    "                         through P: STEP:MS,... where STEP is talk\n"
+    "                         (-10 dBov), quiet (-127) or a number 0..127\n"
     "  -v, --verbose          log signaling and states to stderr\n";
 
 
 static void wp_on_event(json_t *msg, void *data);
+static void wp_on_talking(wp_peer_t *peer, wp_pc_t *pc, json_t *msg);
 
 
 void
@@ -187,12 +191,102 @@ wp_on_event(json_t *msg, void *data)
             wp_fail(peer, "%s: server hung up: %s", pc->name, pc->hangup);
         }
 
+    } else if (strcmp(type, "event") == 0) {
+        wp_on_talking(peer, pc, msg);
+
     } else if (strcmp(type, "media") == 0) {
         wp_log(peer, "%s: media %s receiving=%s", pc->name,
                json_string_value(json_object_get(msg, "type")),
                json_is_true(json_object_get(msg, "receiving"))
                ? "true" : "false");
     }
+}
+
+
+/* VideoRoom talking events, kept in order for the report */
+static void
+wp_on_talking(wp_peer_t *peer, wp_pc_t *pc, json_t *msg)
+{
+    json_t      *data, *id, *level;
+    const char  *what;
+
+    data = json_object_get(json_object_get(msg, "plugindata"), "data");
+    what = json_string_value(json_object_get(data, "videoroom"));
+
+    if (what == NULL || (strcmp(what, "talking") != 0
+                         && strcmp(what, "stopped-talking") != 0))
+    {
+        return;
+    }
+
+    id = json_object_get(data, "id");
+    level = json_object_get(data, "audio-level-dBov-avg");
+
+    wp_log(peer, "%s: %s: feed %" JSON_INTEGER_FORMAT ", level %.1f",
+           pc->name, what, json_integer_value(id), json_number_value(level));
+
+    if (json_array_size(peer->talking) < 256) {
+        json_array_append_new(peer->talking,
+            json_pack("{sssssOsOsf}", "event", what, "pc", pc->name,
+                      "id", id ? id : json_null(),
+                      "level", level ? level : json_null(),
+                      "t", (wp_now() - peer->t0) / 1e6));
+    }
+}
+
+
+/* --audio-level-pattern: STEP:MS[,STEP:MS...] */
+static int
+wp_level_pattern(wp_opts_t *o, const char *text)
+{
+    int    ms, level;
+    char  *copy, *step, *save, *colon, *end;
+
+    copy = g_strdup(text);
+    o->nlevels = 0;
+    o->level_cycle_ms = 0;
+
+    for (step = strtok_r(copy, ",", &save); step;
+         step = strtok_r(NULL, ",", &save))
+    {
+        colon = strchr(step, ':');
+        if (colon == NULL || o->nlevels == WP_MAX_LEVELS) {
+            goto bad;
+        }
+
+        *colon = '\0';
+
+        if (strcmp(step, "talk") == 0) {
+            level = 10;
+
+        } else if (strcmp(step, "quiet") == 0) {
+            level = 127;
+
+        } else {
+            level = (int) strtol(step, &end, 10);
+            if (*step == '\0' || *end != '\0' || level < 0 || level > 127) {
+                goto bad;
+            }
+        }
+
+        ms = (int) strtol(colon + 1, &end, 10);
+        if (colon[1] == '\0' || *end != '\0' || ms < 1 || ms > 3600000) {
+            goto bad;
+        }
+
+        o->level[o->nlevels] = (uint8_t) level;
+        o->level_ms[o->nlevels++] = ms;
+        o->level_cycle_ms += ms;
+    }
+
+    g_free(copy);
+    return o->nlevels ? 0 : -1;
+
+bad:
+
+    g_free(copy);
+    o->nlevels = 0;
+    return -1;
 }
 
 
@@ -713,6 +807,7 @@ wp_options(wp_opts_t *o, int argc, char **argv)
         { "bad-fingerprint", no_argument, NULL, 'G' },
         { "stop-consent", no_argument, NULL, 'T' },
         { "expect-hangup", required_argument, NULL, 'H' },
+        { "audio-level-pattern", required_argument, NULL, 'a' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -764,6 +859,12 @@ wp_options(wp_opts_t *o, int argc, char **argv)
         case 'T': o->stop_consent = 1; break;
         case 'H': o->expect_hangup = optarg; break;
         case 'v': o->verbose = 1; break;
+        case 'a':
+            if (wp_level_pattern(o, optarg) != 0) {
+                fprintf(stderr, "wr-peer: bad --audio-level-pattern\n");
+                return -1;
+            }
+            break;
         default: return -1;
         }
     }
@@ -820,6 +921,7 @@ main(int argc, char **argv)
 
     peer.t0 = wp_now();
     peer.pcs = g_ptr_array_new();
+    peer.talking = json_array();
 
     if (wp_dtls_init(&peer) == 0) {
         peer.janus = wp_janus_open(peer.opts.url, peer.opts.verbose,
@@ -859,6 +961,11 @@ main(int argc, char **argv)
     }
 
     report = wp_report(&peer);
+    json_object_set_new(json_object_get(report, "sent"),
+                        "audio_level_packets",
+                        json_integer((json_int_t) peer.level_packets));
+    json_object_set_new(report, "talking", peer.talking);
+    peer.talking = NULL;            /* the report has them; later ones go */
 
     /* orderly teardown: DTLS close_notify, then the session goes */
     peer.closing = 1;

@@ -24,6 +24,8 @@
 #define WP_MAX_STREAMS   8       /* RTP streams per PC and direction */
 #define WP_PKT_MAX       1600    /* RTP packet buffer, room for SRTP trailer */
 #define WP_DTLS_MTU      1200
+#define WP_MAX_LEVELS    16      /* steps of --audio-level-pattern */
+#define WP_LEVEL_EXT     2       /* our extmap id of ssrc-audio-level */
 
 #define WP_PAYLOAD_HDR   22      /* our header inside every RTP payload */
 #define WP_VP8_PREFIX    11      /* VP8 descriptor + frame header before it */
@@ -68,6 +70,10 @@ typedef struct {
     int           stop_consent;    /* no STUN once the call is up */
     const char   *expect_hangup;   /* pass only on this server hangup */
     int           verbose;
+    int           nlevels;         /* --audio-level-pattern steps, 0 = off */
+    int           level_cycle_ms;  /* the whole pattern */
+    uint8_t       level[WP_MAX_LEVELS];     /* RFC 6464 -dBov, 0..127 */
+    int           level_ms[WP_MAX_LEVELS];
 } wp_opts_t;
 
 
@@ -97,6 +103,7 @@ typedef struct {
     char          mid[32];
     char          dir[16];         /* sendrecv, sendonly, recvonly, inactive */
     int           mid_ext;         /* extmap id of sdes:mid, 0 = none */
+    int           level_ext;       /* of ssrc-audio-level, 0 = none */
     int           nssrc;
     uint32_t      ssrc[4];
     char          cname[64];
@@ -415,6 +422,8 @@ struct wp_peer_s {
     int           closing;         /* teardown: hangups are expected */
     int           hungup;          /* the --expect-hangup hangup came */
     json_int_t    feed;
+    uint64_t      level_packets;   /* sent with an audio level */
+    json_t       *talking;         /* VideoRoom talking events, in order */
 };
 
 void wp_fail(wp_peer_t *peer, const char *fmt, ...)
