@@ -10,6 +10,7 @@
 import { launch, openPage, startEcho, until, demoState, Skip } from './lib.mjs';
 import { cases as signalingCases } from './signaling.mjs';
 import { cases as mediaCases } from './media.mjs';
+import { cases as janusjsCases } from './janusjs.mjs';
 
 const [base, only] = process.argv.slice(2);
 
@@ -70,7 +71,7 @@ const ctx = {
 
 let failed = 0;
 
-for (const c of [...signalingCases, ...mediaCases]) {
+for (const c of [...signalingCases, ...mediaCases, ...janusjsCases]) {
     if (filter && !filter.test(c.name)) {
         continue;
     }
