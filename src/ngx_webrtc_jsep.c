@@ -88,7 +88,8 @@ ngx_webrtc_jsep_answer_locked(ngx_webrtc_conf_t *wcf, ngx_webrtc_handle_t *h,
      * for it and hold its bitrate at the minimum; REMB drives it instead.
      */
     conf.ext_mask = WR_SDP_EXT_DEFAULT & ~WR_SDP_EXT_BIT(WR_SDP_EXT_TWCC);
-    conf.simulcast = 1;
+    /* layers are not switched yet: one stream per m-line, not three mixed */
+    conf.simulcast = 0;
     conf.e2ee = h->e2ee;
     conf.send = send;
     conf.nsend = nsend;

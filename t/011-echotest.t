@@ -173,3 +173,12 @@ my ($ws, $sid, $hid) = $Echo->();
 my $sdp = $Offer->($ws, $sid, $hid, $Chrome)->{jsep}{sdp};
 like($sdp, qr/\r\na=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 $TEST_NGINX_UDP_PORT typ host\r\n/,
      'the listen address and port');
+
+
+
+=== TEST 7: simulcast is declined until layers are switched: one stream per m-line
+--- perl_code
+my ($ws, $sid, $hid) = $Echo->();
+my $sdp = $Offer->($ws, $sid, $hid, slurp('t/unit/sdp/chrome156-simulcast-offer.sdp'))->{jsep}{sdp};
+like($sdp, qr/\r\nm=video /, 'the video m-line is answered');
+unlike($sdp, qr/a=simulcast|a=rid:/, 'without simulcast or rids');
