@@ -5,6 +5,7 @@
 #   make test-quick  the same without the slow browser and load cases
 #   make test-asan   the suite against a static ASan+UBSan nginx
 #   make build       just the dynamic module, build/nginx/ngx_webrtc_module.so
+#   make bench       the SFU benchmark, side by side with Janus (bench/README.md)
 
 SHELL       := /bin/bash
 BUILD       := build
@@ -37,7 +38,7 @@ ASAN_ENV     = TEST_NGINX_BINARY=$(ASAN_DIR)/obj/nginx TEST_NGINX_LOAD_MODULES= 
                UBSAN_OPTIONS=print_stacktrace=1:suppressions=$(CURDIR)/t/ubsan.supp:log_path=$(ASAN_DIR)/report
 
 .PHONY: all build deps deps-test unit test-js test-nginx test test-quick \
-        asan test-asan demo clean FORCE
+        asan test-asan bench bench-quick demo clean FORCE
 
 all: build
 
@@ -128,6 +129,14 @@ test-asan: deps-test asan
 	$(ASAN_ENV) $(PROVE) -r t
 	@if ls $(ASAN_DIR)/report.* >/dev/null 2>&1; then \
 	    cat $(ASAN_DIR)/report.*; echo "sanitizer reports above"; exit 1; fi
+
+# --- benchmarks: they print figures, they assert nothing ------------------
+
+bench: build peer
+	bench/bench.pl
+
+bench-quick: build peer
+	bench/bench.pl --quick
 
 # --- the demo --------------------------------------------------------------
 

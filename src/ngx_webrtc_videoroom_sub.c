@@ -686,7 +686,7 @@ static ngx_int_t
 ngx_webrtc_vr_sub_start(ngx_webrtc_vr_req_t *r, ngx_webrtc_vr_sub_t *sub)
 {
     json_t                  *jsep;
-    ngx_uint_t               i;
+    ngx_uint_t               i, k;
     const char              *type;
     const wr_sdp_t          *answer;
     ngx_webrtc_jsep_err_t    err;
@@ -722,6 +722,21 @@ ngx_webrtc_vr_sub_start(ngx_webrtc_vr_req_t *r, ngx_webrtc_vr_sub_t *sub)
                                       && m->port != 0
                                       && m->dir != WR_SDP_DIR_INACTIVE
                                       && m->dir != WR_SDP_DIR_SENDONLY);
+
+            /* RTX only if the answer kept its payload type */
+
+            if (sub->streams[i]->rtx_pt) {
+                for (k = 0; k < m->ncodecs; k++) {
+                    if (m->codecs[k].pt == sub->streams[i]->rtx_pt) {
+                        break;
+                    }
+                }
+
+                if (k == m->ncodecs) {
+                    sub->streams[i]->rtx_pt = 0;
+                    sub->streams[i]->rtx_ssrc = 0;
+                }
+            }
         }
     }
 

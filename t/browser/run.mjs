@@ -11,6 +11,7 @@ import { launch, openPage, startEcho, until, demoState, Skip } from './lib.mjs';
 import { cases as signalingCases } from './signaling.mjs';
 import { cases as mediaCases } from './media.mjs';
 import { cases as janusjsCases } from './janusjs.mjs';
+import { cases as ciphertextCases } from './ciphertext.mjs';
 
 const [base, only] = process.argv.slice(2);
 
@@ -71,7 +72,7 @@ const ctx = {
 
 let failed = 0;
 
-for (const c of [...signalingCases, ...mediaCases, ...janusjsCases]) {
+for (const c of [...signalingCases, ...mediaCases, ...janusjsCases, ...ciphertextCases]) {
     if (filter && !filter.test(c.name)) {
         continue;
     }

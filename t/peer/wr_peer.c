@@ -62,6 +62,8 @@ static const char  *wp_usage =
     "  --audio-level-pattern P  send the RFC 6464 audio level, cycling\n"
     "                         through P: STEP:MS,... where STEP is talk\n"
     "                         (-10 dBov), quiet (-127) or a number 0..127\n"
+    "  --dump FILE            subscribe: write every RTP packet received\n"
+    "                         (after SRTP) to FILE, skip the payload check\n"
     "  -v, --verbose          log signaling and states to stderr\n";
 
 
@@ -808,6 +810,7 @@ wp_options(wp_opts_t *o, int argc, char **argv)
         { "stop-consent", no_argument, NULL, 'T' },
         { "expect-hangup", required_argument, NULL, 'H' },
         { "audio-level-pattern", required_argument, NULL, 'a' },
+        { "dump", required_argument, NULL, 'O' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -858,6 +861,7 @@ wp_options(wp_opts_t *o, int argc, char **argv)
         case 'G': o->bad_fingerprint = 1; break;
         case 'T': o->stop_consent = 1; break;
         case 'H': o->expect_hangup = optarg; break;
+        case 'O': o->dump = optarg; break;
         case 'v': o->verbose = 1; break;
         case 'a':
             if (wp_level_pattern(o, optarg) != 0) {
@@ -891,6 +895,7 @@ wp_options(wp_opts_t *o, int argc, char **argv)
         || o->inject_drop < 0 || o->inject_corrupt < 0
         || o->inject_bad_srtp < 0 || o->replay < 0
         || (o->expect_hangup && o->expect_hangup[0] == '\0')
+        || (o->dump && strcmp(o->mode, "subscribe") != 0)
         || (o->video_kbps == 0 && o->audio_pps == 0)
         || (o->setup && strcmp(o->setup, "active") != 0
             && strcmp(o->setup, "passive") != 0
@@ -922,6 +927,14 @@ main(int argc, char **argv)
     peer.t0 = wp_now();
     peer.pcs = g_ptr_array_new();
     peer.talking = json_array();
+
+    if (peer.opts.dump) {
+        peer.dump = fopen(peer.opts.dump, "wb");
+        if (peer.dump == NULL) {
+            fprintf(stderr, "wr-peer: cannot open %s\n", peer.opts.dump);
+            return 2;
+        }
+    }
 
     if (wp_dtls_init(&peer) == 0) {
         peer.janus = wp_janus_open(peer.opts.url, peer.opts.verbose,
@@ -960,11 +973,22 @@ main(int argc, char **argv)
                 peer.opts.expect_hangup);
     }
 
+    /* before the report, so a failed write fails the run */
+    if (peer.dump && fclose(peer.dump) != 0) {
+        wp_fail(&peer, "--dump: cannot write %s", peer.opts.dump);
+    }
+
+    peer.dump = NULL;
+
     report = wp_report(&peer);
     json_object_set_new(json_object_get(report, "sent"),
                         "audio_level_packets",
                         json_integer((json_int_t) peer.level_packets));
     json_object_set_new(report, "talking", peer.talking);
+    json_object_set_new(report, "dumped",
+                        json_integer((json_int_t) peer.dumped));
+    json_object_set_new(report, "dumped_unknown_pt",
+                        json_integer((json_int_t) peer.dumped_unknown_pt));
     peer.talking = NULL;            /* the report has them; later ones go */
 
     /* orderly teardown: DTLS close_notify, then the session goes */

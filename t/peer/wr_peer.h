@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <glib.h>
 #include <jansson.h>
 #include <openssl/ssl.h>
@@ -69,6 +70,7 @@ typedef struct {
     int           bad_fingerprint; /* a=fingerprint that is not ours */
     int           stop_consent;    /* no STUN once the call is up */
     const char   *expect_hangup;   /* pass only on this server hangup */
+    const char   *dump;            /* subscribe: record what arrives */
     int           verbose;
     int           nlevels;         /* --audio-level-pattern steps, 0 = off */
     int           level_cycle_ms;  /* the whole pattern */
@@ -329,6 +331,8 @@ void wp_pc_media(wp_pc_t *pc, int on);
 void wp_media_start(wp_pc_t *pc);
 void wp_media_rtp_in(wp_pc_t *pc, uint8_t *buf, int len);
 void wp_media_rtcp_in(wp_pc_t *pc, uint8_t *buf, int len);
+void wp_dump_rtp(wp_pc_t *pc, const wp_rtp_t *r, char kind,
+    const wp_src_t *src, wp_payload_t *pl, int64_t now);
 void wp_pc_close(wp_pc_t *pc);
 void wp_pc_free(wp_pc_t *pc);
 int wp_pc_gathered(void *pc);
@@ -424,6 +428,9 @@ struct wp_peer_s {
     json_int_t    feed;
     uint64_t      level_packets;   /* sent with an audio level */
     json_t       *talking;         /* VideoRoom talking events, in order */
+    FILE         *dump;            /* --dump, open while media may come */
+    uint64_t      dumped;          /* packets written to it */
+    uint64_t      dumped_unknown_pt;    /* of them, PT not negotiated */
 };
 
 void wp_fail(wp_peer_t *peer, const char *fmt, ...)
