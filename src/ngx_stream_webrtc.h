@@ -142,6 +142,9 @@ typedef struct {
     /* the lookup's copy of the local ice-pwd, valid during one check */
     u_char                        pwd[NGX_WEBRTC_ICE_PWD_LEN];
 
+    /* the PeerConnection whose DTLS and SRTP state this flow holds */
+    u_char                        bound_ufrag[NGX_WEBRTC_ICE_UFRAG_LEN];
+
     wr_dtls_t                    *dtls;
     ngx_event_t                   dtls_timer;
     wr_srtp_t                    *srtp_in;
@@ -215,6 +218,7 @@ void ngx_stream_webrtc_hangup(ngx_stream_webrtc_flow_t *flow,
 void ngx_stream_webrtc_dtls(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
     size_t len);
 void ngx_stream_webrtc_dtls_free(ngx_stream_webrtc_flow_t *flow);
+void ngx_stream_webrtc_flow_reset(ngx_stream_webrtc_flow_t *flow);
 ngx_int_t ngx_stream_webrtc_adopt(ngx_stream_webrtc_flow_t *flow);
 void ngx_stream_webrtc_save(ngx_stream_webrtc_flow_t *flow);
 void ngx_stream_webrtc_start_srtp(ngx_stream_webrtc_flow_t *flow,

@@ -386,6 +386,7 @@ ngx_stream_webrtc_adopt(ngx_stream_webrtc_flow_t *flow)
 
     flow->handle = ngx_webrtc_handle_id(h);
     ngx_memcpy(flow->ufrag, h->pc.ufrag, NGX_WEBRTC_ICE_UFRAG_LEN);
+    ngx_memcpy(flow->bound_ufrag, h->pc.ufrag, NGX_WEBRTC_ICE_UFRAG_LEN);
     flow->echo = (ngx_strcmp(ngx_webrtc_plugins[h->plugin]->package,
                              "janus.plugin.echotest") == 0);
 
@@ -413,6 +414,22 @@ ngx_stream_webrtc_adopt(ngx_stream_webrtc_flow_t *flow)
                   ngx_inet_get_port(c->sockaddr));
 
     return NGX_OK;
+}
+
+
+/*
+ * A new PeerConnection from an address whose flow still holds an ended
+ * one's DTLS and SRTP (a client port reused by a later call): start
+ * over, or its DTLS would go to the old association.
+ */
+
+void
+ngx_stream_webrtc_flow_reset(ngx_stream_webrtc_flow_t *flow)
+{
+    ngx_stream_webrtc_dtls_free(flow);
+
+    ngx_memzero(&flow->dtls, sizeof(ngx_stream_webrtc_flow_t)
+                             - offsetof(ngx_stream_webrtc_flow_t, dtls));
 }
 
 

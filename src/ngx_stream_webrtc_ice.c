@@ -141,6 +141,14 @@ ngx_stream_webrtc_bind(ngx_stream_webrtc_flow_t *flow, uint64_t id)
     c = flow->session->connection;
     wcf = ngx_stream_webrtc_worker->wcf;
 
+    if ((flow->dtls || flow->srtp_in)
+        && (flow->handle != id
+            || ngx_memcmp(flow->bound_ufrag, flow->ufrag,
+                          NGX_WEBRTC_ICE_UFRAG_LEN) != 0))
+    {
+        ngx_stream_webrtc_flow_reset(flow);
+    }
+
     ngx_shmtx_lock(&wcf->shpool->mutex);
 
     h = ngx_webrtc_handle_lookup_locked(wcf, id);
@@ -161,6 +169,7 @@ ngx_stream_webrtc_bind(ngx_stream_webrtc_flow_t *flow, uint64_t id)
         wcf->sh->media_generation++;
 
         flow->handle = id;
+        ngx_memcpy(flow->bound_ufrag, flow->ufrag, NGX_WEBRTC_ICE_UFRAG_LEN);
         flow->echo = (ngx_strcmp(ngx_webrtc_plugins[h->plugin]->package,
                                  "janus.plugin.echotest") == 0);
     }

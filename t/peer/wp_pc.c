@@ -74,6 +74,15 @@ wp_pc_new(wp_peer_t *peer, const char *name)
                      G_CALLBACK(wp_pc_state), pc);
 
     pc->stream = nice_agent_add_stream(pc->agent, 1);
+
+    if (peer->opts.local_port) {
+        /* only the first PeerConnection: the others keep their own ports */
+        nice_agent_set_port_range(pc->agent, pc->stream, 1,
+                                  peer->opts.local_port,
+                                  peer->opts.local_port);
+        peer->opts.local_port = 0;
+    }
+
     nice_agent_attach_recv(pc->agent, pc->stream, 1,
                            g_main_context_default(), wp_pc_recv, pc);
 

@@ -38,6 +38,8 @@ static const char  *wp_usage =
     "  --e2ee                 send jsep.e2ee = true\n"
     "  --expect-webrtcup SEC  fail without webrtcup in SEC, 0 = don't\n"
     "                         wait for it (default 10)\n"
+    "  --local-port PORT      UDP port of the first PeerConnection (to test\n"
+    "                         a client port reused by a later call)\n"
     "  --local-ip IP          ICE host candidate address (default: all\n"
     "                         non-loopback interfaces)\n"
     "  --srtp LIST            use_srtp profiles, colon separated (default\n"
@@ -794,6 +796,7 @@ wp_options(wp_opts_t *o, int argc, char **argv)
         { "e2ee", no_argument, NULL, 'e' },
         { "expect-webrtcup", required_argument, NULL, 'w' },
         { "local-ip", required_argument, NULL, 'l' },
+        { "local-port", required_argument, NULL, 1001 },
         { "srtp", required_argument, NULL, 's' },
         { "setup", required_argument, NULL, 'R' },
         { "send-pli", no_argument, NULL, 'P' },
@@ -846,6 +849,7 @@ wp_options(wp_opts_t *o, int argc, char **argv)
         case 'e': o->e2ee = 1; break;
         case 'w': o->expect_webrtcup = atof(optarg); break;
         case 'l': o->local_ip = optarg; break;
+        case 1001: o->local_port = (unsigned) atoi(optarg); break;
         case 's': o->srtp = optarg; break;
         case 'R': o->setup = optarg; break;
         case 'P': o->send_pli = 1; break;

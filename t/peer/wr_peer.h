@@ -44,6 +44,7 @@ typedef struct {
     const char   *url;
     const char   *display;
     const char   *local_ip;
+    unsigned      local_port;       /* 0: any; the first PC's port */
     const char   *srtp;            /* profiles for use_srtp, RFC names */
     const char   *setup;           /* a=setup we write, NULL = default */
     double        duration;
