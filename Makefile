@@ -133,10 +133,12 @@ test-asan: deps-test asan
 # --- benchmarks: they print figures, they assert nothing ------------------
 
 bench: build peer
-	bench/bench.pl
+	@util/deps.sh bench
+	bench/bench.pl $(BENCH_ARGS)
 
 bench-quick: build peer
-	bench/bench.pl --quick
+	@util/deps.sh bench
+	bench/bench.pl --quick $(BENCH_ARGS)
 
 # --- the demo --------------------------------------------------------------
 

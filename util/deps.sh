@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install what building and testing need, and only what is missing.
-# Usage: util/deps.sh build|test|asan|browser ...
+# Usage: util/deps.sh build|test|asan|browser|bench ...
 
 set -e
 
@@ -16,6 +16,8 @@ for group in "$@"; do
         pkgs="$pkgs dpkg-dev libpcre2-dev zlib1g-dev libssl-dev" ;;
     browser)
         pkgs="$pkgs chromium" ;;
+    bench)
+        pkgs="$pkgs janus iproute2" ;;
     *)
         echo "util/deps.sh: unknown group '$group'" >&2
         exit 2 ;;
