@@ -45,6 +45,8 @@ static void ngx_stream_webrtc_feedback(ngx_stream_webrtc_flow_t *flow,
 static void ngx_stream_webrtc_feedback_run(uint64_t pub, ngx_uint_t op,
     ngx_uint_t mindex, uint32_t ssrc, uint16_t pid, uint16_t blp);
 static void ngx_stream_webrtc_ipc_feedback(ngx_webrtc_ipc_msg_t *msg);
+static void ngx_stream_webrtc_slowlink(ngx_stream_webrtc_flow_t *flow,
+    ngx_stream_webrtc_in_t *in, uint32_t lost);
 static void ngx_stream_webrtc_receiver_reports(
     ngx_stream_webrtc_flow_t *flow);
 
@@ -491,6 +493,12 @@ ngx_stream_webrtc_receiver_reports(ngx_stream_webrtc_flow_t *flow)
         in->prior_expected = expected;
         in->prior_received = in->received;
 
+        if (ngx_stream_webrtc_worker->wcf->slowlink_threshold
+            && lost_int >= ngx_stream_webrtc_worker->wcf->slowlink_threshold)
+        {
+            ngx_stream_webrtc_slowlink(flow, in, lost_int);
+        }
+
         ngx_memzero(&b, sizeof(wr_rtcp_block_t));
         b.ssrc = in->src;
         b.fraction_lost = exp_int ? (lost_int << 8) / exp_int : 0;
@@ -528,6 +536,50 @@ ngx_stream_webrtc_receiver_reports(ngx_stream_webrtc_flow_t *flow)
             (void) ngx_stream_webrtc_send_rtcp(flow, (u_char *) buf, m);
         }
     }
+}
+
+
+/*
+ * Janus's "slowlink": in the last second more packets of a stream than
+ * slowlink_threshold were lost on their way to the server (uplink).
+ * At most once a second per stream: the report timer calls this.
+ */
+
+static void
+ngx_stream_webrtc_slowlink(ngx_stream_webrtc_flow_t *flow,
+    ngx_stream_webrtc_in_t *in, uint32_t lost)
+{
+    json_t               *ev;
+    ngx_webrtc_conf_t    *wcf;
+    ngx_webrtc_handle_t  *h;
+
+    if (in->kind != WR_SDP_KIND_AUDIO && in->kind != WR_SDP_KIND_VIDEO) {
+        return;
+    }
+
+    wcf = ngx_stream_webrtc_worker->wcf;
+
+    ngx_shmtx_lock(&wcf->shpool->mutex);
+
+    h = ngx_webrtc_handle_lookup_locked(wcf, flow->handle);
+
+    if (h && h->session) {
+        ev = ngx_webrtc_handle_event(h, "slowlink");
+
+        if (ev) {
+            json_object_set_new(ev, "mid", json_string((char *) in->mid));
+            json_object_set_new(ev, "media",
+                                json_string(in->kind == WR_SDP_KIND_AUDIO
+                                            ? "audio" : "video"));
+            json_object_set_new(ev, "uplink", json_true());
+            json_object_set_new(ev, "lost", json_integer(lost));
+            (void) ngx_webrtc_session_push_locked(wcf, h->session, ev);
+        }
+    }
+
+    ngx_shmtx_unlock(&wcf->shpool->mutex);
+
+    ngx_webrtc_wake_flush();
 }
 
 

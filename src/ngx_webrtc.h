@@ -229,6 +229,7 @@ typedef struct {
     size_t                        max_message_size;
     ngx_flag_t                    room_create;
     ngx_str_t                     admin_key;
+    ngx_uint_t                    slowlink_threshold;
 
     unsigned                      block_seen:1;
 

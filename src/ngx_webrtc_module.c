@@ -130,6 +130,13 @@ static ngx_command_t  ngx_webrtc_commands[] = {
       offsetof(ngx_webrtc_conf_t, room_create),
       NULL },
 
+    { ngx_string("slowlink_threshold"),
+      NGX_WEBRTC_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      0,
+      offsetof(ngx_webrtc_conf_t, slowlink_threshold),
+      NULL },
+
     { ngx_string("admin_key"),
       NGX_WEBRTC_CONF|NGX_DIRECT_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
@@ -204,6 +211,7 @@ ngx_webrtc_create_conf(ngx_cycle_t *cycle)
     wcf->max_participants = NGX_CONF_UNSET_UINT;
     wcf->max_message_size = NGX_CONF_UNSET_SIZE;
     wcf->room_create = NGX_CONF_UNSET;
+    wcf->slowlink_threshold = NGX_CONF_UNSET_UINT;
 
     return wcf;
 }
@@ -221,6 +229,7 @@ ngx_webrtc_init_conf(ngx_cycle_t *cycle, void *conf)
     ngx_conf_init_uint_value(wcf->max_participants, 100);
     ngx_conf_init_size_value(wcf->max_message_size, 256 * 1024);
     ngx_conf_init_value(wcf->room_create, 0);
+    ngx_conf_init_uint_value(wcf->slowlink_threshold, 0);
 
     if (ngx_webrtc_check_users(cycle, wcf) != NGX_OK) {
         return NGX_CONF_ERROR;
