@@ -4,6 +4,7 @@
 
 use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
+use Test::Nginx::Janus;
 use HTTP::Tiny;
 use JSON::PP;
 
@@ -40,120 +41,6 @@ EOF2
 });
 
 
-# the Janus client of t/020-videoroom.t
-package VR;
-
-use JSON::PP;
-use Time::HiRes qw(time);
-
-my $tx = 0;
-
-sub new {
-    my ($class, $kind) = @_;
-    my $c = bless { kind => $kind, q => [] }, $class;
-    if ($kind eq 'ws') {
-        $c->{ws} = main::ws_connect('/janus', protocol => 'janus-protocol')
-            or die 'ws_connect: ' . main::ws_last_error();
-    } else {
-        $c->{http} = HTTP::Tiny->new(timeout => 10);
-    }
-    $c->{sid} = $c->call({ janus => 'create' })->{data}{id} or die 'no session';
-    return $c;
-}
-
-sub url { 'http://127.0.0.1:' . main::server_port() . $_[1] }
-
-sub call {
-    my ($c, $req, $hid) = @_;
-    $req->{transaction} = 't' . ++$tx;
-    if ($c->{kind} eq 'http') {
-        my $path = '/janus' . ($c->{sid} ? "/$c->{sid}" : '') . ($hid ? "/$hid" : '');
-        my $res = $c->{http}->post($c->url($path), { content => encode_json($req) });
-        die "POST $path: $res->{status}" unless $res->{status} == 200;
-        return decode_json($res->{content});
-    }
-    $req->{session_id} = $c->{sid} if $c->{sid};
-    $req->{handle_id} = $hid if $hid;
-    $c->{ws}->send_json($req);
-    my $deadline = time + 5;
-    while (my $m = $c->{ws}->recv_json($deadline - time)) {
-        return $m if ($m->{transaction} // '') eq $req->{transaction}
-                     && $m->{janus} ne 'event';
-        push @{ $c->{q} }, $m;
-    }
-    die "no reply to $req->{janus}";
-}
-
-sub attach {
-    my ($c) = @_;
-    return $c->call({ janus => 'attach', plugin => 'janus.plugin.videoroom' })
-               ->{data}{id};
-}
-
-# plugindata.data of the synchronous reply, or of the event with the same
-# transaction after the ack; its jsep in $c->{jsep}
-sub msg {
-    my ($c, $hid, $body, $jsep) = @_;
-    my $req = { janus => 'message', body => $body };
-    $req->{jsep} = $jsep if $jsep;
-    my $r = $c->call($req, $hid);
-    $c->{jsep} = undef;
-    $c->{ack} = $r->{janus};
-    return $r->{plugindata}{data} if $r->{janus} eq 'success';
-    die 'message: ' . encode_json($r) unless $r->{janus} eq 'ack';
-    my $t = $req->{transaction};
-    my $ev = $c->event(sub { ($_[0]{transaction} // '') eq $t })
-        or die "no event for $body->{request}";
-    $c->{jsep} = $ev->{jsep};
-    return $ev->{plugindata}{data};
-}
-
-sub fetch {
-    my ($c, $timeout) = @_;
-    if ($c->{kind} eq 'ws') {
-        my $m = $c->{ws}->recv_json($timeout) or return 0;
-        push @{ $c->{q} }, $m;
-        return 1;
-    }
-    my $res = $c->{http}->get($c->url("/janus/$c->{sid}?maxev=10"));
-    return 0 unless $res->{status} == 200;
-    my $d = decode_json($res->{content});
-    push @{ $c->{q} }, grep { $_->{janus} ne 'keepalive' }
-                            (ref $d eq 'ARRAY' ? @$d : ($d));
-    return 1;
-}
-
-# the first message matching, waiting up to 5 s (HTTP: only call it when
-# the event is sure to come, a long-poll does not end before one does)
-sub event {
-    my ($c, $match, $timeout) = @_;
-    my $deadline = time + ($timeout // 5);
-    while (1) {
-        for my $i (0 .. $#{ $c->{q} }) {
-            return splice(@{ $c->{q} }, $i, 1) if $match->($c->{q}[$i]);
-        }
-        my $left = $deadline - time;
-        return undef if $left <= 0 || !$c->fetch($left);
-    }
-}
-
-# the data of a plugin event that matches
-sub vr {
-    my ($c, $match, $timeout) = @_;
-    my $ev = $c->event(sub { $_[0]{janus} eq 'event'
-                             && $match->($_[0]{plugindata}{data}) }, $timeout)
-        or return undef;
-    $c->{jsep} = $ev->{jsep};
-    return $ev->{plugindata}{data};
-}
-
-# nothing matching comes within $wait seconds (WebSocket only)
-sub none {
-    my ($c, $match, $wait) = @_;
-    return !$c->event($match, $wait // 0.5);
-}
-
-package main;
 
 our $Status = sub {
     my $res = HTTP::Tiny->new->get('http://127.0.0.1:' . server_port() . '/status');
@@ -162,7 +49,7 @@ our $Status = sub {
 
 our $Join = sub {
     my ($kind, $room, %body) = @_;
-    my $c = VR->new($kind);
+    my $c = Test::Nginx::Janus->new($kind);
     my $h = $c->attach;
     my $j = $c->msg($h, { request => 'join', ptype => 'publisher', room => $room, %body });
     die 'join: ' . encode_json($j) unless $j->{videoroom} eq 'joined';
@@ -179,7 +66,7 @@ my ($p, $ph, $pid) = $Join->('http', 5678, display => 'Pub');
 my $conf = $p->msg($ph, { request => 'publish' }, { type => 'offer', sdp => $Chrome });
 is($conf->{configured}, 'ok', 'a publisher in the room that goes');
 my ($o, $oh, $oid) = $Join->('http', 5678);
-my $s = VR->new('http');
+my $s = Test::Nginx::Janus->new('http');
 my $sh = $s->attach;
 my $a = $s->msg($sh, { request => 'join', ptype => 'subscriber', room => 5678,
                        streams => [{ feed => $pid }] });

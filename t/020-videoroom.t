@@ -4,6 +4,7 @@
 
 use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
+use Test::Nginx::Janus;
 use HTTP::Tiny;
 use JSON::PP;
 
@@ -31,124 +32,6 @@ EOF
 });
 
 
-# A Janus client on a WebSocket or on HTTP with long-poll.  Messages that
-# are not the reply awaited wait in a queue until a test takes them.
-package VR;
-
-use JSON::PP;
-use Time::HiRes qw(time);
-
-my $tx = 0;
-
-sub new {
-    my ($class, $kind) = @_;
-    my $c = bless { kind => $kind, q => [] }, $class;
-    if ($kind eq 'ws') {
-        $c->{ws} = main::ws_connect('/janus', protocol => 'janus-protocol')
-            or die 'ws_connect: ' . main::ws_last_error();
-    } else {
-        $c->{http} = HTTP::Tiny->new(timeout => 10);
-    }
-    $c->{sid} = $c->call({ janus => 'create' })->{data}{id} or die 'no session';
-    return $c;
-}
-
-sub url { 'http://127.0.0.1:' . main::server_port() . $_[1] }
-
-sub call {
-    my ($c, $req, $hid) = @_;
-    $req->{transaction} = 't' . ++$tx;
-    if ($c->{kind} eq 'http') {
-        my $path = '/janus' . ($c->{sid} ? "/$c->{sid}" : '') . ($hid ? "/$hid" : '');
-        my $res = $c->{http}->post($c->url($path), { content => encode_json($req) });
-        die "POST $path: $res->{status}" unless $res->{status} == 200;
-        return decode_json($res->{content});
-    }
-    $req->{session_id} = $c->{sid} if $c->{sid};
-    $req->{handle_id} = $hid if $hid;
-    $c->{ws}->send_json($req);
-    my $deadline = time + 5;
-    $c->{early} = 0;
-    while (my $m = $c->{ws}->recv_json($deadline - time)) {
-        if (($m->{transaction} // '') eq $req->{transaction}) {
-            return $m if $m->{janus} ne 'event';
-            $c->{early} = 1;    # the event came before the ack
-        }
-        push @{ $c->{q} }, $m;
-    }
-    die "no reply to $req->{janus}";
-}
-
-sub attach {
-    my ($c) = @_;
-    return $c->call({ janus => 'attach', plugin => 'janus.plugin.videoroom' })
-               ->{data}{id};
-}
-
-# plugindata.data of the synchronous reply, or of the event with the same
-# transaction after the ack; its jsep in $c->{jsep}
-sub msg {
-    my ($c, $hid, $body, $jsep) = @_;
-    my $req = { janus => 'message', body => $body };
-    $req->{jsep} = $jsep if $jsep;
-    my $r = $c->call($req, $hid);
-    $c->{jsep} = undef;
-    $c->{ack} = $r->{janus};
-    return $r->{plugindata}{data} if $r->{janus} eq 'success';
-    die 'message: ' . encode_json($r) unless $r->{janus} eq 'ack';
-    my $t = $req->{transaction};
-    my $ev = $c->event(sub { ($_[0]{transaction} // '') eq $t })
-        or die "no event for $body->{request}";
-    $c->{jsep} = $ev->{jsep};
-    return $ev->{plugindata}{data};
-}
-
-sub fetch {
-    my ($c, $timeout) = @_;
-    if ($c->{kind} eq 'ws') {
-        my $m = $c->{ws}->recv_json($timeout) or return 0;
-        push @{ $c->{q} }, $m;
-        return 1;
-    }
-    my $res = $c->{http}->get($c->url("/janus/$c->{sid}?maxev=10"));
-    return 0 unless $res->{status} == 200;
-    my $d = decode_json($res->{content});
-    push @{ $c->{q} }, grep { $_->{janus} ne 'keepalive' }
-                            (ref $d eq 'ARRAY' ? @$d : ($d));
-    return 1;
-}
-
-# the first message matching, waiting up to 5 s (HTTP: only call it when
-# the event is sure to come, a long-poll does not end before one does)
-sub event {
-    my ($c, $match, $timeout) = @_;
-    my $deadline = time + ($timeout // 5);
-    while (1) {
-        for my $i (0 .. $#{ $c->{q} }) {
-            return splice(@{ $c->{q} }, $i, 1) if $match->($c->{q}[$i]);
-        }
-        my $left = $deadline - time;
-        return undef if $left <= 0 || !$c->fetch($left);
-    }
-}
-
-# the data of a plugin event that matches
-sub vr {
-    my ($c, $match, $timeout) = @_;
-    my $ev = $c->event(sub { $_[0]{janus} eq 'event'
-                             && $match->($_[0]{plugindata}{data}) }, $timeout)
-        or return undef;
-    $c->{jsep} = $ev->{jsep};
-    return $ev->{plugindata}{data};
-}
-
-# nothing matching comes within $wait seconds (WebSocket only)
-sub none {
-    my ($c, $match, $wait) = @_;
-    return !$c->event($match, $wait // 0.5);
-}
-
-package main;
 
 # a browser's answer to the server's offer: same m-lines, receive-only
 our $Answer = sub {
@@ -186,7 +69,7 @@ our $Status = sub {
 # client, handle, id and the "configured" data
 our $Publisher = sub {
     my ($kind, $room, $sdp, %o) = @_;
-    my $c = VR->new($kind);
+    my $c = Test::Nginx::Janus->new($kind);
     my $h = $c->attach;
     my $j = $c->msg($h, { request => 'join', ptype => 'publisher', room => $room,
                           %{ $o{join} || {} } });
@@ -202,7 +85,7 @@ __DATA__
 
 === TEST 1: a publisher on a WebSocket, another participant on HTTP long-poll: joined, configured, the answer, "publishers"
 --- perl_code
-my $obs = VR->new('http');
+my $obs = Test::Nginx::Janus->new('http');
 my $oh = $obs->attach;
 my $j = $obs->msg($oh, { request => 'join', ptype => 'publisher', room => 1234,
                          display => 'Observer' });
@@ -215,7 +98,7 @@ like($j->{id}, qr/^\d+$/, 'a participant id');
 ok($j->{private_id} > 0 && $j->{private_id} < 2**32, 'a 32-bit private id');
 is_deeply($j->{publishers}, [], 'nobody publishes yet');
 
-my $pub = VR->new('ws');
+my $pub = Test::Nginx::Janus->new('ws');
 my $ph = $pub->attach;
 $j = $pub->msg($ph, { request => 'join', ptype => 'publisher', room => 1234,
                       id => 42, display => 'Alice' });
@@ -256,7 +139,7 @@ ok($l{42}{publisher}, 'the publisher publishes');
 ok(exists $l{$oid} && !$l{$oid}{publisher}, 'the observer does not');
 is($l{$oid}{display}, 'Observer', 'with its display');
 
-my $late = VR->new('ws');
+my $late = Test::Nginx::Janus->new('ws');
 my $lh = $late->attach;
 $j = $late->msg($lh, { request => 'join', ptype => 'publisher', room => 1234 });
 is_deeply([map { $_->{id} } @{ $j->{publishers} }], [42],
@@ -268,7 +151,7 @@ is($Status->()->{totals}{participants}, 3, 'three participants in the zone');
 === TEST 2: a subscriber gets the server's offer, answers with start, and the streams are ready
 --- perl_code
 my ($pub, $ph, $id) = $Publisher->('ws', 1234, $Chrome);
-my $sub = VR->new('ws');
+my $sub = Test::Nginx::Janus->new('ws');
 my $sh = $sub->attach;
 my $a = $sub->msg($sh, { request => 'join', ptype => 'subscriber', room => 1234,
                          streams => [{ feed => $id }] });
@@ -318,7 +201,7 @@ is($r->{error}, 'Already in as a subscriber on this handle', 'with Janus\'s text
 === TEST 3: unsubscribe, subscribe (reusing the m-line), and a pending change after the answer
 --- perl_code
 my ($pub, $ph, $id) = $Publisher->('ws', 1234, $Chrome);
-my $sub = VR->new('ws');
+my $sub = Test::Nginx::Janus->new('ws');
 my $sh = $sub->attach;
 $sub->msg($sh, { request => 'join', ptype => 'subscriber', room => 1234,
                  streams => [{ feed => $id }] });
@@ -366,12 +249,12 @@ ok(!$sub->{jsep}, 'and without an offer');
 
 === TEST 4: unpublish: the room hears it, subscribers get a new offer, the publisher a hangup
 --- perl_code
-my $obs = VR->new('ws');
+my $obs = Test::Nginx::Janus->new('ws');
 my $oh = $obs->attach;
 $obs->msg($oh, { request => 'join', ptype => 'publisher', room => 1234 });
 my ($pub, $ph, $id) = $Publisher->('ws', 1234, $Chrome, join => { display => 'Bob' });
 $obs->vr(sub { $_[0]{publishers} });
-my $sub = VR->new('http');
+my $sub = Test::Nginx::Janus->new('http');
 my $sh = $sub->attach;
 $sub->msg($sh, { request => 'join', ptype => 'subscriber', room => 1234,
                  streams => [{ feed => $id }] });
@@ -407,7 +290,7 @@ is($tot->{peerconnections}, 2, 'the publisher\'s new PeerConnection and the subs
 
 === TEST 5: leave and detach: "unpublished", "leaving", and nothing left in the zone
 --- perl_code
-my $obs = VR->new('ws');
+my $obs = Test::Nginx::Janus->new('ws');
 my $oh = $obs->attach;
 $obs->msg($oh, { request => 'join', ptype => 'publisher', room => 1234 });
 my ($a, $ah, $aid) = $Publisher->('ws', 1234, $Chrome);
@@ -452,7 +335,7 @@ webrtc {
     room 1234 { secret adminpwd; }
 }
 --- perl_code
-my $obs = VR->new('ws');
+my $obs = Test::Nginx::Janus->new('ws');
 my $oh = $obs->attach;
 $obs->msg($oh, { request => 'join', ptype => 'publisher', room => 1234 });
 my ($pub, $ph, $id) = $Publisher->('ws', 1234, $Chrome);
@@ -483,13 +366,13 @@ is($r->{error_code}, 426, 'the kicked handle is in no room: 426');
 
 === TEST 7: display and metadata changes, notify_joining, attendees
 --- perl_code
-my $a = VR->new('ws');
+my $a = Test::Nginx::Janus->new('ws');
 my $ah = $a->attach;
 my $j = $a->msg($ah, { request => 'join', ptype => 'publisher', room => 1235,
                        display => 'Ann', metadata => { role => 'host' } });
 my $ann = $j->{id};
 is_deeply($j->{attendees}, [], 'notify_joining: an attendees list');
-my $b = VR->new('ws');
+my $b = Test::Nginx::Janus->new('ws');
 my $bh = $b->attach;
 $j = $b->msg($bh, { request => 'join', ptype => 'publisher', room => 1235, display => 'Ben' });
 is_deeply($j->{attendees}, [{ id => $ann, display => 'Ann',
@@ -526,7 +409,7 @@ my ($b, $bh, $bid, $bc) = $Publisher->('ws', 1235, $h264, publish => { videocode
 is($bc->{video_codec}, 'h264', 'the second publisher sends H.264');
 is($bc->{streams}[1]{h264_profile}, '42001f', 'with its profile');
 
-my $sub = VR->new('ws');
+my $sub = Test::Nginx::Janus->new('ws');
 my $sh = $sub->attach;
 my $at = $sub->msg($sh, { request => 'join', ptype => 'subscriber', room => 1235,
                           streams => [{ feed => $aid, mid => '1' }, { feed => $bid, mid => '1' }] });
@@ -550,7 +433,7 @@ like($at->{streams}[1]{'h264-profile'}, qr/^42001f$/, 'and its profile in the su
 --- perl_code
 my ($a, $ah, $aid) = $Publisher->('ws', 1234, $Chrome);
 my ($b, $bh, $bid) = $Publisher->('ws', 1234, $Firefox);
-my $sub = VR->new('ws');
+my $sub = Test::Nginx::Janus->new('ws');
 my $sh = $sub->attach;
 $sub->msg($sh, { request => 'join', ptype => 'subscriber', room => 1234,
                  streams => [{ feed => $aid }] });
@@ -583,7 +466,7 @@ is_deeply([map { $_->{active} ? 1 : 0 } @{ $up->{streams} }], [0, 1],
 === TEST 10: use_msid names the publisher in the offer; autoupdate false keeps the offer until asked
 --- perl_code
 my ($a, $ah, $aid) = $Publisher->('ws', 1234, $Chrome);
-my $sub = VR->new('ws');
+my $sub = Test::Nginx::Janus->new('ws');
 my $sh = $sub->attach;
 $sub->msg($sh, { request => 'join', ptype => 'subscriber', room => 1234, use_msid => JSON::PP::true,
                  autoupdate => JSON::PP::false, streams => [{ feed => $aid }] });
@@ -601,7 +484,7 @@ ok($sub->{jsep}, 'with an offer');
 === TEST 11: legacy subscription by "feed" alone
 --- perl_code
 my ($a, $ah, $aid) = $Publisher->('ws', 1234, $Chrome, join => { display => 'Old' });
-my $sub = VR->new('ws');
+my $sub = Test::Nginx::Janus->new('ws');
 my $sh = $sub->attach;
 my $at = $sub->msg($sh, { request => 'join', ptype => 'subscriber', room => 1234,
                           feed => $aid, offer_audio => JSON::PP::false });
@@ -615,10 +498,10 @@ is_deeply([map { $_->{type} } @{ $at->{streams} }], ['video'], 'offer_audio fals
 
 === TEST 12: joinandconfigure: joined and the answer at once; the ack comes before the event
 --- perl_code
-my $obs = VR->new('ws');
+my $obs = Test::Nginx::Janus->new('ws');
 my $oh = $obs->attach;
 $obs->msg($oh, { request => 'join', ptype => 'publisher', room => 1234 });
-my $c = VR->new('ws');
+my $c = Test::Nginx::Janus->new('ws');
 my $h = $c->attach;
 my $j = $c->msg($h, { request => 'joinandconfigure', ptype => 'publisher', room => 1234,
                       display => 'Quick', bitrate => 256000 },
@@ -638,12 +521,12 @@ is($p->{publishers}[0]{display}, 'Quick', 'the room hears of the publisher');
 
 === TEST 13: the core's hangup of a publisher: the room and the subscribers hear it; a subscriber's leave
 --- perl_code
-my $obs = VR->new('ws');
+my $obs = Test::Nginx::Janus->new('ws');
 my $oh = $obs->attach;
 $obs->msg($oh, { request => 'join', ptype => 'publisher', room => 1234 });
 my ($pub, $ph, $id) = $Publisher->('ws', 1234, $Chrome);
 $obs->vr(sub { $_[0]{publishers} });
-my $sub = VR->new('ws');
+my $sub = Test::Nginx::Janus->new('ws');
 my $sh = $sub->attach;
 $sub->msg($sh, { request => 'join', ptype => 'subscriber', room => 1234,
                  streams => [{ feed => $id }] });
@@ -685,7 +568,7 @@ webrtc {
 }
 --- perl_code
 my $big = 'x' x 32000;
-my $sub = VR->new('ws');
+my $sub = Test::Nginx::Janus->new('ws');
 my $sh = $sub->attach;
 my $fails = 0;
 for my $i (1 .. 40) {
