@@ -178,6 +178,11 @@ typedef struct {
     unsigned                      audio_events:1;
     unsigned                      registered:1;
 
+    /* what this subscriber last reported lost, per SSRC, for slowlink */
+    uint32_t                      dl_ssrc[NGX_STREAM_WEBRTC_SSRCS];
+    int32_t                       dl_lost[NGX_STREAM_WEBRTC_SSRCS];
+    ngx_msec_t                    dl_time[NGX_STREAM_WEBRTC_SSRCS];
+
     unsigned                      echo:1;        /* janus.plugin.echotest */
 } ngx_stream_webrtc_flow_t;
 

@@ -47,6 +47,10 @@ static void ngx_stream_webrtc_feedback_run(uint64_t pub, ngx_uint_t op,
 static void ngx_stream_webrtc_ipc_feedback(ngx_webrtc_ipc_msg_t *msg);
 static void ngx_stream_webrtc_slowlink(ngx_stream_webrtc_flow_t *flow,
     ngx_stream_webrtc_in_t *in, uint32_t lost);
+static void ngx_stream_webrtc_downlink(ngx_stream_webrtc_flow_t *flow,
+    wr_rtcp_report_t *r);
+static void ngx_stream_webrtc_slowlink_down(ngx_stream_webrtc_flow_t *flow,
+    uint32_t ssrc, uint32_t lost);
 static void ngx_stream_webrtc_receiver_reports(
     ngx_stream_webrtc_flow_t *flow);
 
@@ -187,10 +191,21 @@ ngx_stream_webrtc_rtcp(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
             continue;
         }
 
+        if (p.pt == WR_RTCP_RR) {
+            /* terminated here; what they say of loss may be a slowlink */
+            if (ngx_stream_webrtc_worker->wcf->slowlink_threshold
+                && wr_rtcp_rr(&p, &sr) == 0)
+            {
+                ngx_stream_webrtc_downlink(flow, &sr);
+            }
+
+            continue;
+        }
+
         if ((p.pt != WR_RTCP_PSFB && p.pt != WR_RTCP_RTPFB)
             || wr_rtcp_fb(&p, &fb) != 0)
         {
-            /* receiver reports and the rest end here */
+            /* the rest ends here */
             continue;
         }
 
@@ -574,6 +589,113 @@ ngx_stream_webrtc_slowlink(ngx_stream_webrtc_flow_t *flow,
             json_object_set_new(ev, "uplink", json_true());
             json_object_set_new(ev, "lost", json_integer(lost));
             (void) ngx_webrtc_session_push_locked(wcf, h->session, ev);
+        }
+    }
+
+    ngx_shmtx_unlock(&wcf->shpool->mutex);
+
+    ngx_webrtc_wake_flush();
+}
+
+
+/*
+ * Downlink: a subscriber's receiver reports say how many packets of the
+ * streams the server sends it were lost; more than slowlink_threshold in
+ * a second is a slowlink with uplink false.
+ */
+
+static void
+ngx_stream_webrtc_downlink(ngx_stream_webrtc_flow_t *flow,
+    wr_rtcp_report_t *r)
+{
+    unsigned         i;
+    ngx_uint_t       k, free;
+    wr_rtcp_block_t  b;
+
+    for (i = 0; i < r->n_blocks; i++) {
+        wr_rtcp_block(r, i, &b);
+
+        free = NGX_STREAM_WEBRTC_SSRCS;
+
+        for (k = 0; k < NGX_STREAM_WEBRTC_SSRCS; k++) {
+            if (flow->dl_time[k] && flow->dl_ssrc[k] == b.ssrc) {
+                break;
+            }
+
+            if (flow->dl_time[k] == 0 && free == NGX_STREAM_WEBRTC_SSRCS) {
+                free = k;
+            }
+        }
+
+        if (k == NGX_STREAM_WEBRTC_SSRCS) {
+            if (free == NGX_STREAM_WEBRTC_SSRCS) {
+                continue;
+            }
+
+            flow->dl_ssrc[free] = b.ssrc;
+            flow->dl_lost[free] = b.cumulative_lost;
+            flow->dl_time[free] = ngx_current_msec ? ngx_current_msec : 1;
+            continue;
+        }
+
+        if (ngx_current_msec - flow->dl_time[k] < 900) {
+            continue;
+        }
+
+        if (b.cumulative_lost - flow->dl_lost[k]
+            >= (int32_t) ngx_stream_webrtc_worker->wcf->slowlink_threshold)
+        {
+            ngx_stream_webrtc_slowlink_down(flow, b.ssrc,
+                                (uint32_t) (b.cumulative_lost
+                                            - flow->dl_lost[k]));
+        }
+
+        flow->dl_lost[k] = b.cumulative_lost;
+        flow->dl_time[k] = ngx_current_msec;
+    }
+}
+
+
+static void
+ngx_stream_webrtc_slowlink_down(ngx_stream_webrtc_flow_t *flow,
+    uint32_t ssrc, uint32_t lost)
+{
+    json_t                   *ev;
+    ngx_uint_t                i;
+    ngx_webrtc_conf_t        *wcf;
+    ngx_webrtc_vr_sub_t      *sub;
+    ngx_webrtc_handle_t      *h;
+    ngx_webrtc_vr_sstream_t  *ss;
+
+    wcf = ngx_stream_webrtc_worker->wcf;
+
+    ngx_shmtx_lock(&wcf->shpool->mutex);
+
+    h = ngx_webrtc_handle_lookup_locked(wcf, flow->handle);
+    sub = h ? h->plugin_data : NULL;
+
+    if (sub && sub->type == NGX_WEBRTC_VR_SUBSCRIBER) {
+
+        for (i = 0; i < sub->nstreams; i++) {
+            ss = sub->streams[i];
+
+            if (ss == NULL || ss->ssrc != ssrc) {
+                continue;
+            }
+
+            ev = ngx_webrtc_handle_event(h, "slowlink");
+
+            if (ev) {
+                json_object_set_new(ev, "mid", json_string((char *) ss->mid));
+                json_object_set_new(ev, "media",
+                                    json_string(ss->kind == WR_SDP_KIND_AUDIO
+                                                ? "audio" : "video"));
+                json_object_set_new(ev, "uplink", json_false());
+                json_object_set_new(ev, "lost", json_integer(lost));
+                (void) ngx_webrtc_session_push_locked(wcf, h->session, ev);
+            }
+
+            break;
         }
     }
 

@@ -60,3 +60,19 @@ my ($code, $r, $p) = $Peer->('publish', '--url',
                              '--room', 1234, '--duration', 2);
 is($code, 0, 'the peer passed') or diag($p->stderr);
 ok(!grep({ /"janus":"slowlink"/ } split /\n/, $p->stderr), 'no slowlink event');
+
+
+
+=== TEST 3: a subscriber that reports losing more than the threshold hears slowlink, downlink
+--- perl_code
+my ($code, $r, $p) = $Peer->('load', '--url',
+                             "ws://127.0.0.1:$TEST_NGINX_SERVER_PORT/janus",
+                             '--room', 1234, '--subscribers', 1, '--duration', 4,
+                             '--report-loss', 20);
+my @ev = grep { /"janus":"slowlink"/ } split /\n/, $p->stderr;
+my @down = grep { /"uplink":false/ } @ev;
+ok(@down >= 1, 'downlink slowlink events (' . scalar(@down) . ')') or diag($p->stderr);
+like($down[0] // '', qr/"mid":"\d+"/, 'with the subscriber\'s mid');
+my ($lost) = ($down[0] // '') =~ /"lost":(\d+)/;
+ok(($lost // 0) >= 5, "at or above the threshold (" . ($lost // 'none') . ")");
+ok(!grep({ /"uplink":true/ } @ev), 'and no uplink slowlink: nothing was lost on the way in');

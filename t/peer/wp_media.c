@@ -492,6 +492,12 @@ wp_media_rtcp_tick(gpointer data)
         ext = s->cycles + s->max_seq;
         expected = ext - s->first_ext + 1;
         lost = expected > s->packets ? expected - s->packets : 0;
+
+        if (o->report_loss) {
+            s->fake_lost += o->report_loss;
+            lost += s->fake_lost;
+        }
+
         dlsr = s->lsr_at ? (uint32_t) ((now - s->lsr_at) * 65536 / 1000000)
                          : 0;
 

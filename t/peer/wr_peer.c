@@ -54,6 +54,8 @@ static const char  *wp_usage =
     "  --max-loss PCT         allowed loss in percent (default 0)\n"
     "  --drain MS             wait after the senders stop (default 1000)\n"
     "  --inject-drop N        self-test: do not send every Nth packet\n"
+    "  --report-loss N        receiver reports claim N more packets lost\n"
+    "                         each second (to test the server's slowlink)\n"
     "  --inject-corrupt N     self-test: flip a byte in every Nth packet\n"
     "  --inject-bad-srtp N    flip a byte of every Nth SRTP packet after\n"
     "                         protection (the server must drop it)\n"
@@ -806,6 +808,7 @@ wp_options(wp_opts_t *o, int argc, char **argv)
         { "max-loss", required_argument, NULL, 'L' },
         { "drain", required_argument, NULL, 'D' },
         { "inject-drop", required_argument, NULL, 'X' },
+        { "report-loss", required_argument, NULL, 1002 },
         { "inject-corrupt", required_argument, NULL, 'C' },
         { "inject-bad-srtp", required_argument, NULL, 'B' },
         { "replay", required_argument, NULL, 'Y' },
@@ -859,6 +862,7 @@ wp_options(wp_opts_t *o, int argc, char **argv)
         case 'L': o->max_loss = atof(optarg); break;
         case 'D': o->drain_ms = atoi(optarg); break;
         case 'X': o->inject_drop = atoi(optarg); break;
+        case 1002: o->report_loss = atoi(optarg); break;
         case 'C': o->inject_corrupt = atoi(optarg); break;
         case 'B': o->inject_bad_srtp = atoi(optarg); break;
         case 'Y': o->replay = atoi(optarg); break;

@@ -65,6 +65,7 @@ typedef struct {
     int           expect_nack;
     int           drain_ms;
     int           inject_drop;     /* self-test: skip every Nth packet */
+    int           report_loss;     /* RRs claim N more lost per second */
     int           inject_corrupt;  /* self-test: flip a byte in every Nth */
     int           inject_bad_srtp; /* flip a byte of every Nth SRTP packet */
     int           replay;          /* send every Nth SRTP packet twice */
@@ -246,6 +247,7 @@ typedef struct {
     uint64_t      packets;
     uint32_t      lsr;
     int64_t       lsr_at;
+    uint32_t      fake_lost;      /* --report-loss: what the RRs add */
 } wp_src_t;
 
 struct wp_pc_s {
