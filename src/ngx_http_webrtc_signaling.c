@@ -144,27 +144,8 @@ ngx_http_webrtc_link_remove(ngx_http_webrtc_link_t *link)
 ngx_http_webrtc_link_t *
 ngx_http_webrtc_link_find(uint64_t session)
 {
-    ngx_rbtree_node_t  *node, *sentinel;
-
-    node = ngx_http_webrtc_links.root;
-    sentinel = ngx_http_webrtc_links.sentinel;
-
-    while (node != sentinel) {
-
-        if ((ngx_rbtree_key_t) session < node->key) {
-            node = node->left;
-            continue;
-        }
-
-        if ((ngx_rbtree_key_t) session > node->key) {
-            node = node->right;
-            continue;
-        }
-
-        return (ngx_http_webrtc_link_t *) node;
-    }
-
-    return NULL;
+    return (ngx_http_webrtc_link_t *)
+               ngx_webrtc_rbtree_lookup(&ngx_http_webrtc_links, session);
 }
 
 

@@ -80,11 +80,7 @@ ngx_stream_webrtc_stun(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
                         out, sizeof(out), &res);
 
     if (res.reply_len) {
-        if (c->send(c, out, res.reply_len) == (ssize_t) res.reply_len) {
-            ngx_webrtc_stat_inc(NGX_WEBRTC_STAT_UDP_PACKETS_OUT, 1);
-            ngx_webrtc_stat_inc(NGX_WEBRTC_STAT_UDP_BYTES_OUT,
-                                res.reply_len);
-        }
+        (void) ngx_stream_webrtc_send(flow, out, res.reply_len);
     }
 
     if (rc == WR_STUN_INDICATION) {
@@ -210,10 +206,8 @@ ngx_stream_webrtc_consent_expired(ngx_stream_webrtc_flow_t *flow)
 void
 ngx_stream_webrtc_hangup(ngx_stream_webrtc_flow_t *flow, const char *reason)
 {
-    json_t               *ev;
     ngx_connection_t     *c;
     ngx_webrtc_conf_t    *wcf;
-    ngx_webrtc_plugin_t  *plugin;
     ngx_webrtc_handle_t  *h;
 
     if (flow->handle == 0) {
@@ -233,17 +227,7 @@ ngx_stream_webrtc_hangup(ngx_stream_webrtc_flow_t *flow, const char *reason)
         && h->pc.socklen == c->socklen
         && ngx_memcmp(h->pc.sockaddr, c->sockaddr, h->pc.socklen) == 0)
     {
-        plugin = ngx_webrtc_plugins[h->plugin];
-
-        if (plugin->hangup) {
-            plugin->hangup(wcf, h);
-        }
-
-        ngx_webrtc_pc_close_locked(wcf, h);
-
-        ev = ngx_webrtc_handle_event(h, "hangup");
-        json_object_set_new(ev, "reason", json_string(reason));
-        (void) ngx_webrtc_session_push_locked(wcf, h->session, ev);
+        ngx_webrtc_pc_hangup_locked(wcf, h, reason, 1);
     }
 
     ngx_shmtx_unlock(&wcf->shpool->mutex);

@@ -355,10 +355,14 @@ static void
 ngx_stream_webrtc_packet(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
     size_t len)
 {
+    int  kind;
+
     ngx_webrtc_stat_inc(NGX_WEBRTC_STAT_UDP_PACKETS_IN, 1);
     ngx_webrtc_stat_inc(NGX_WEBRTC_STAT_UDP_BYTES_IN, len);
 
-    switch (wr_demux(pkt, len)) {
+    kind = wr_demux(pkt, len);
+
+    switch (kind) {
 
     case WR_DEMUX_STUN:
         (void) ngx_stream_webrtc_stun(flow, pkt, len);
@@ -379,7 +383,7 @@ ngx_stream_webrtc_packet(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
         }
 
         ngx_stream_webrtc_srtp(flow, pkt, len, NGX_STREAM_WEBRTC_PKT_MAX,
-                               wr_demux(pkt, len) == WR_DEMUX_RTCP);
+                               kind == WR_DEMUX_RTCP);
         return;
 
     default:

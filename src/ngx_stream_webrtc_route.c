@@ -644,26 +644,11 @@ ngx_stream_webrtc_peer_get(uint64_t id, ngx_uint_t generation,
     ngx_webrtc_pc_t *pc)
 {
     ngx_uint_t                 i, k;
-    ngx_rbtree_node_t         *node, *sentinel;
     ngx_stream_webrtc_out_t   *out;
     ngx_stream_webrtc_peer_t  *peer;
 
-    node = ngx_stream_webrtc_peers.root;
-    sentinel = ngx_stream_webrtc_peers.sentinel;
-    peer = NULL;
-
-    while (node != sentinel) {
-        if ((ngx_rbtree_key_t) id < node->key) {
-            node = node->left;
-
-        } else if ((ngx_rbtree_key_t) id > node->key) {
-            node = node->right;
-
-        } else {
-            peer = (ngx_stream_webrtc_peer_t *) node;
-            break;
-        }
-    }
+    peer = (ngx_stream_webrtc_peer_t *)
+               ngx_webrtc_rbtree_lookup(&ngx_stream_webrtc_peers, id);
 
     if (peer && peer->generation != generation) {
         /* new address or keys: a fresh context, the same sequence state */

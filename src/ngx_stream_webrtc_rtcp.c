@@ -125,30 +125,16 @@ ngx_stream_webrtc_rtcp_stop(ngx_stream_webrtc_flow_t *flow)
 ngx_stream_webrtc_flow_t *
 ngx_stream_webrtc_flow_find(uint64_t handle)
 {
-    ngx_rbtree_node_t  *node, *sentinel;
+    ngx_rbtree_node_t  *node;
 
-    node = ngx_stream_webrtc_flows.root;
-    sentinel = ngx_stream_webrtc_flows.sentinel;
-
-    if (node == NULL) {
+    if (ngx_stream_webrtc_flows.root == NULL) {
         return NULL;
     }
 
-    while (node != sentinel) {
-        if ((ngx_rbtree_key_t) handle < node->key) {
-            node = node->left;
+    node = ngx_webrtc_rbtree_lookup(&ngx_stream_webrtc_flows, handle);
 
-        } else if ((ngx_rbtree_key_t) handle > node->key) {
-            node = node->right;
-
-        } else {
-            return (ngx_stream_webrtc_flow_t *)
-                   ((u_char *) node
-                    - offsetof(ngx_stream_webrtc_flow_t, reg));
-        }
-    }
-
-    return NULL;
+    return node ? ngx_rbtree_data(node, ngx_stream_webrtc_flow_t, reg)
+                : NULL;
 }
 
 

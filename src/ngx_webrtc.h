@@ -252,6 +252,10 @@ extern const char   *ngx_webrtc_stat_names[NGX_WEBRTC_STAT_N];
     ((ngx_webrtc_conf_t *) ngx_get_conf((cycle)->conf_ctx, ngx_webrtc_module))
 
 
+/* ngx_webrtc_session.c: a tree keyed by unique 64-bit ids */
+ngx_rbtree_node_t *ngx_webrtc_rbtree_lookup(ngx_rbtree_t *tree,
+    uint64_t key);
+
 /* ngx_webrtc_module.c */
 void ngx_webrtc_conf_pos_set(ngx_conf_t *cf, ngx_webrtc_conf_pos_t *pos);
 

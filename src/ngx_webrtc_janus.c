@@ -773,26 +773,7 @@ ngx_webrtc_janus_trickle(ngx_webrtc_janus_ctx_t *ctx)
 static json_t *
 ngx_webrtc_janus_hangup(ngx_webrtc_janus_ctx_t *ctx)
 {
-    json_t               *ev;
-    ngx_webrtc_conf_t    *wcf;
-    ngx_webrtc_handle_t  *h;
-    ngx_webrtc_plugin_t  *plugin;
-
-    wcf = ctx->req->wcf;
-    h = ctx->handle;
-    plugin = ngx_webrtc_plugins[h->plugin];
-
-    if (h->has_pc) {
-        if (plugin->hangup) {
-            plugin->hangup(wcf, h);
-        }
-
-        ngx_webrtc_pc_close_locked(wcf, h);
-
-        ev = ngx_webrtc_handle_event(h, "hangup");
-        json_object_set_new(ev, "reason", json_string("Janus API"));
-        (void) ngx_webrtc_session_push_locked(wcf, h->session, ev);
-    }
+    ngx_webrtc_pc_hangup_locked(ctx->req->wcf, ctx->handle, "Janus API", 1);
 
     ctx->handle = NULL;
 

@@ -241,6 +241,8 @@ void ngx_webrtc_pc_create_locked(ngx_webrtc_conf_t *wcf,
     ngx_webrtc_handle_t *h);
 void ngx_webrtc_pc_close_locked(ngx_webrtc_conf_t *wcf,
     ngx_webrtc_handle_t *h);
+void ngx_webrtc_pc_hangup_locked(ngx_webrtc_conf_t *wcf,
+    ngx_webrtc_handle_t *h, const char *reason, ngx_uint_t plugin_hangup);
 ngx_webrtc_handle_t *ngx_webrtc_pc_lookup_locked(ngx_webrtc_conf_t *wcf,
     u_char *ufrag, size_t len);
 void ngx_webrtc_pc_insert_value(ngx_rbtree_node_t *temp,

@@ -533,29 +533,8 @@ ngx_webrtc_room_codecs(ngx_conf_t *cf, ngx_array_t *names, ngx_uint_t video,
 ngx_webrtc_room_t *
 ngx_webrtc_room_lookup_locked(ngx_webrtc_shm_t *sh, uint64_t id)
 {
-    ngx_rbtree_node_t  *node, *sentinel;
-    ngx_webrtc_room_t  *room;
-
-    node = sh->rooms_tree.root;
-    sentinel = sh->rooms_tree.sentinel;
-
-    while (node != sentinel) {
-
-        if ((ngx_rbtree_key_t) id < node->key) {
-            node = node->left;
-            continue;
-        }
-
-        if ((ngx_rbtree_key_t) id > node->key) {
-            node = node->right;
-            continue;
-        }
-
-        room = (ngx_webrtc_room_t *) node;
-        return room;
-    }
-
-    return NULL;
+    return (ngx_webrtc_room_t *) ngx_webrtc_rbtree_lookup(&sh->rooms_tree,
+                                                          id);
 }
 
 

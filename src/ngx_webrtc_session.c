@@ -29,8 +29,6 @@ typedef struct {
 
 static void ngx_webrtc_session_free_locked(ngx_webrtc_conf_t *wcf,
     ngx_webrtc_session_t *s);
-static ngx_rbtree_node_t *ngx_webrtc_tree_lookup(ngx_rbtree_t *tree,
-    uint64_t key);
 static void ngx_webrtc_wake_add(ngx_webrtc_session_t *s);
 
 
@@ -58,8 +56,10 @@ ngx_webrtc_random_id(void)
 }
 
 
-static ngx_rbtree_node_t *
-ngx_webrtc_tree_lookup(ngx_rbtree_t *tree, uint64_t key)
+/* the node of a tree keyed by unique 64-bit ids: sessions, handles, ... */
+
+ngx_rbtree_node_t *
+ngx_webrtc_rbtree_lookup(ngx_rbtree_t *tree, uint64_t key)
 {
     ngx_rbtree_node_t  *node, *sentinel;
 
@@ -101,7 +101,7 @@ ngx_webrtc_session_create_locked(ngx_webrtc_conf_t *wcf, uint64_t id)
     if (id == 0) {
         do {
             id = ngx_webrtc_random_id();
-        } while (ngx_webrtc_tree_lookup(&sh->sessions_tree, id));
+        } while (ngx_webrtc_rbtree_lookup(&sh->sessions_tree, id));
     }
 
     s->node.key = (ngx_rbtree_key_t) id;
@@ -133,7 +133,7 @@ ngx_webrtc_session_t *
 ngx_webrtc_session_find_locked(ngx_webrtc_conf_t *wcf, uint64_t id)
 {
     return (ngx_webrtc_session_t *)
-               ngx_webrtc_tree_lookup(&wcf->sh->sessions_tree, id);
+               ngx_webrtc_rbtree_lookup(&wcf->sh->sessions_tree, id);
 }
 
 
@@ -224,7 +224,7 @@ ngx_webrtc_handle_create_locked(ngx_webrtc_conf_t *wcf,
 
     do {
         id = ngx_webrtc_random_id();
-    } while (ngx_webrtc_tree_lookup(&sh->handles_tree, id));
+    } while (ngx_webrtc_rbtree_lookup(&sh->handles_tree, id));
 
     h->node.key = (ngx_rbtree_key_t) id;
     h->session = s;
@@ -243,7 +243,7 @@ ngx_webrtc_handle_t *
 ngx_webrtc_handle_lookup_locked(ngx_webrtc_conf_t *wcf, uint64_t id)
 {
     return (ngx_webrtc_handle_t *)
-               ngx_webrtc_tree_lookup(&wcf->sh->handles_tree, id);
+               ngx_webrtc_rbtree_lookup(&wcf->sh->handles_tree, id);
 }
 
 
@@ -657,6 +657,40 @@ ngx_webrtc_pc_close_locked(ngx_webrtc_conf_t *wcf, ngx_webrtc_handle_t *h)
 
     /* as in Janus, the E2EE flag goes with the PeerConnection */
     h->e2ee = 0;
+}
+
+
+/*
+ * A PeerConnection ends and its client hears Janus's "hangup" with the
+ * reason.  plugin_hangup is 0 when the plugin itself closes it.
+ */
+
+void
+ngx_webrtc_pc_hangup_locked(ngx_webrtc_conf_t *wcf, ngx_webrtc_handle_t *h,
+    const char *reason, ngx_uint_t plugin_hangup)
+{
+    json_t               *ev;
+    ngx_webrtc_plugin_t  *plugin;
+
+    if (!h->has_pc) {
+        return;
+    }
+
+    plugin = ngx_webrtc_plugins[h->plugin];
+
+    if (plugin_hangup && plugin->hangup) {
+        plugin->hangup(wcf, h);
+    }
+
+    ngx_webrtc_pc_close_locked(wcf, h);
+
+    ev = ngx_webrtc_handle_event(h, "hangup");
+
+    if (ev) {
+        json_object_set_new(ev, "reason", json_string(reason));
+    }
+
+    (void) ngx_webrtc_session_push_locked(wcf, h->session, ev);
 }
 
 

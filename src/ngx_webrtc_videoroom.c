@@ -736,23 +736,7 @@ ngx_webrtc_vr_notify_locked(ngx_webrtc_conf_t *wcf,
 void
 ngx_webrtc_vr_close_pc_locked(ngx_webrtc_conf_t *wcf, ngx_webrtc_handle_t *h)
 {
-    json_t  *ev;
-
-    if (!h->has_pc) {
-        return;
-    }
-
-    ngx_webrtc_pc_close_locked(wcf, h);
-    h->e2ee = 0;
-
-    ev = ngx_webrtc_handle_event(h, "hangup");
-    if (ev == NULL) {
-        return;
-    }
-
-    json_object_set_new(ev, "reason", json_string("Close PC"));
-
-    (void) ngx_webrtc_session_push_locked(wcf, h->session, ev);
+    ngx_webrtc_pc_hangup_locked(wcf, h, "Close PC", 0);
 }
 
 
