@@ -12,14 +12,7 @@ plan(skip_all => 'build/peer/wr-peer is not built: make peer')
     unless -x 'build/peer/wr-peer';
 
 # runs the peer to its end: (exit code, its JSON line, the handle)
-our $Peer = sub {
-    my ($timeout, @args) = @_;
-    my $p = spawn_peer('build/peer/wr-peer', @args, '--local-ip', '127.0.0.1');
-    my $code = $p->wait($timeout);
-    my ($line) = grep { /^\{/ } split /\n/, $p->output;
-    my $r = eval { decode_json($line // '') } || {};
-    return ($code, $r, $p);
-};
+our $Peer = sub { my $timeout = shift; wr_peer({ timeout => $timeout }, @_) };
 
 our $Counters = sub {
     my $res = HTTP::Tiny->new(timeout => 5)

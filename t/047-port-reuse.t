@@ -8,14 +8,7 @@ use JSON::PP;
 plan(skip_all => 'build/peer/wr-peer is not built: make peer')
     unless -x 'build/peer/wr-peer';
 
-our $Peer = sub {
-    my (@args) = @_;
-    my $p = spawn_peer('build/peer/wr-peer', @args, '--local-ip', '127.0.0.1');
-    my $code = $p->wait(60);
-    my ($line) = grep { /^\{/ } split /\n/, $p->output;
-    my $r = eval { decode_json($line // '') } || {};
-    return ($code, $r, $p);
-};
+our $Peer = sub { wr_peer(@_) };
 
 add_block_preprocessor(sub {
     my $block = shift;

@@ -18,8 +18,9 @@ use Exporter qw(import);
 use File::Spec;
 use POSIX qw(WNOHANG setpgid);
 use Time::HiRes qw(sleep time);
+use JSON::PP ();
 
-our @EXPORT = qw(spawn_peer kill_peers);
+our @EXPORT = qw(spawn_peer kill_peers wr_peer);
 
 our $DefaultTimeout = $ENV{TEST_NGINX_TIMEOUT} || 3;
 
@@ -164,6 +165,19 @@ sub kill_peers {
     $_->terminate(2) for @Peers;
     @Peers = ();
     return map { "$_->{name} (pid $_->{pid})" } @left;
+}
+
+# wr_peer([{ timeout => SEC }], @args): runs the C test peer
+# (build/peer/wr-peer) on loopback and waits for it; returns its exit code
+# (undef on timeout), its JSON report (a hash, empty if none) and the
+# peer handle for output() and stderr().
+sub wr_peer {
+    my $o = ref $_[0] eq 'HASH' ? shift : {};
+    my $p = spawn_peer('build/peer/wr-peer', @_, '--local-ip', '127.0.0.1');
+    my $code = $p->wait($o->{timeout} || 60);
+    my ($line) = grep { /^\{/ } split /\n/, $p->output;
+    my $r = eval { JSON::PP::decode_json($line // '') } || {};
+    return ($code, $r, $p);
 }
 
 1;
