@@ -33,12 +33,14 @@
 #define WR_SRTCP_GCM_TAG       16
 #define WR_SRTCP_AUTH_KEY_LEN  20
 
-/* RFC 3711 4.3.2 key derivation labels */
-#define WR_SRTP_LABEL_RTCP_ENC   0x03
-#define WR_SRTP_LABEL_RTCP_AUTH  0x04
-#define WR_SRTP_LABEL_RTCP_SALT  0x05
+/* RFC 3711 4.3.2: the first of the three key derivation labels */
+#define WR_SRTP_LABEL_RTP      0x00
+#define WR_SRTP_LABEL_RTCP     0x03
 
 #define WR_SRTP_SEQ_MEDIAN     0x8000
+
+#define WR_SRTP_INDEX_MAX      0xffffffffffffULL  /* 48 bits */
+#define WR_SRTP_OUT_WINDOW     128                /* indexes, 2 words */
 
 
 typedef struct {
@@ -47,8 +49,30 @@ typedef struct {
 } wr_srtp_resume_t;
 
 
+/*
+ * An outbound SSRC: the highest index protected and which of the 127
+ * below it were, so that no index is ever protected twice.
+ */
+
+typedef struct {
+    uint32_t            ssrc;
+    unsigned            started;
+    uint64_t            top;
+    uint64_t            window[2];       /* bit i: top - i was protected */
+    wr_srtp_index_t     resume;          /* where a resumed SSRC goes on */
+} wr_srtp_out_t;
+
+
+typedef struct {
+    EVP_CIPHER_CTX     *cipher;
+    SHA_CTX             inner;           /* HMAC-SHA1 after the key block */
+    SHA_CTX             outer;
+    uint8_t             salt[WR_SRTP_SALT_MAX];
+} wr_srtp_ctx_t;
+
+
 struct wr_srtp_s {
-    srtp_t              srtp;
+    srtp_t              srtp;            /* inbound only */
     int                 direction;
     uint16_t            profile;
     size_t              rtp_tag;
@@ -58,12 +82,15 @@ struct wr_srtp_s {
     /* key || salt of the side this session uses, as libsrtp takes it */
     uint8_t             master[WR_SRTP_KEY_LEN + WR_SRTP_SALT_MAX];
 
+    /* outbound SRTP */
+    wr_srtp_ctx_t       rtp;
+    wr_srtp_out_t      *out;
+    unsigned            nout;
+    unsigned            out_size;
+
     /* outbound SRTCP */
     uint32_t            rtcp_index;
-    EVP_CIPHER_CTX     *rtcp_cipher;
-    SHA_CTX             rtcp_inner;
-    SHA_CTX             rtcp_outer;
-    uint8_t             rtcp_salt[WR_SRTP_SALT_MAX];
+    wr_srtp_ctx_t       rtcp;
 
     /* SSRCs added with a stored index, until their first good packet */
     wr_srtp_resume_t   *resume;
@@ -73,13 +100,24 @@ struct wr_srtp_s {
 
 
 static void wr_srtp_policy(wr_srtp_t *s, srtp_policy_t *policy);
-static int wr_srtp_rtcp_keys(wr_srtp_t *s);
+static int wr_srtp_ctx_init(wr_srtp_t *s, wr_srtp_ctx_t *ctx,
+    unsigned label);
+static void wr_srtp_ctx_free(wr_srtp_ctx_t *ctx);
 static int wr_srtp_kdf(const uint8_t *key, const uint8_t *salt,
     size_t salt_len, unsigned label, uint8_t *out, size_t len);
 static int wr_srtp_rtcp_cm(wr_srtp_t *s, uint8_t *buf, size_t len,
     uint32_t index);
 static int wr_srtp_rtcp_gcm(wr_srtp_t *s, uint8_t *buf, size_t len,
     uint32_t index);
+static int wr_srtp_out_add(wr_srtp_t *s, uint32_t ssrc,
+    const wr_srtp_index_t *resume);
+static wr_srtp_out_t *wr_srtp_out_find(wr_srtp_t *s, uint32_t ssrc);
+static uint64_t wr_srtp_out_index(const wr_srtp_out_t *out, uint16_t seq);
+static void wr_srtp_out_mark(wr_srtp_out_t *out, uint64_t index);
+static int wr_srtp_rtp_cm(wr_srtp_t *s, uint8_t *buf, size_t hlen,
+    size_t len, uint64_t index);
+static int wr_srtp_rtp_gcm(wr_srtp_t *s, uint8_t *buf, size_t hlen,
+    size_t len, uint64_t index);
 static void wr_srtp_resume_apply(wr_srtp_t *s, const uint8_t *buf);
 static void wr_srtp_resume_drop(wr_srtp_t *s, uint32_t ssrc);
 static int wr_srtp_result(srtp_err_status_t status);
@@ -150,11 +188,10 @@ wr_srtp_create(const wr_srtp_keys_t *keys, int direction, int role)
         status = srtp_create(&s->srtp, &policy);
 
     } else {
-        status = srtp_create(&s->srtp, NULL);
-
-        if (status == srtp_err_status_ok && wr_srtp_rtcp_keys(s) != 0) {
-            status = srtp_err_status_init_fail;
-        }
+        /* outbound is done here on OpenSSL: see "Outbound" in wr_srtp.h */
+        status = (wr_srtp_ctx_init(s, &s->rtp, WR_SRTP_LABEL_RTP) == 0
+                  && wr_srtp_ctx_init(s, &s->rtcp, WR_SRTP_LABEL_RTCP) == 0)
+                 ? srtp_err_status_ok : srtp_err_status_init_fail;
     }
 
     if (status != srtp_err_status_ok) {
@@ -177,7 +214,9 @@ wr_srtp_free(wr_srtp_t *s)
         srtp_dealloc(s->srtp);
     }
 
-    EVP_CIPHER_CTX_free(s->rtcp_cipher);
+    wr_srtp_ctx_free(&s->rtp);
+    wr_srtp_ctx_free(&s->rtcp);
+    free(s->out);
     free(s->resume);
 
     OPENSSL_cleanse(s, sizeof(wr_srtp_t));
@@ -214,6 +253,10 @@ wr_srtp_add_stream(wr_srtp_t *s, uint32_t ssrc, const wr_srtp_index_t *resume)
     wr_srtp_resume_t   *r;
     srtp_policy_t       policy;
     srtp_err_status_t   status;
+
+    if (s->direction == WR_SRTP_OUTBOUND) {
+        return wr_srtp_out_add(s, ssrc, resume);
+    }
 
     /* libsrtp would keep a second stream for the same SSRC */
     (void) srtp_remove_stream(s->srtp, htonl(ssrc));
@@ -255,6 +298,19 @@ wr_srtp_add_stream(wr_srtp_t *s, uint32_t ssrc, const wr_srtp_index_t *resume)
 int
 wr_srtp_remove_stream(wr_srtp_t *s, uint32_t ssrc)
 {
+    wr_srtp_out_t  *out;
+
+    if (s->direction == WR_SRTP_OUTBOUND) {
+        out = wr_srtp_out_find(s, ssrc);
+        if (out == NULL) {
+            return WR_SRTP_NO_STREAM;
+        }
+
+        *out = s->out[--s->nout];
+
+        return WR_SRTP_OK;
+    }
+
     wr_srtp_resume_drop(s, ssrc);
 
     if (srtp_remove_stream(s->srtp, htonl(ssrc)) != srtp_err_status_ok) {
@@ -268,8 +324,10 @@ wr_srtp_remove_stream(wr_srtp_t *s, uint32_t ssrc)
 int
 wr_srtp_protect_rtp(wr_srtp_t *s, uint8_t *buf, size_t *len, size_t size)
 {
-    int                 n;
-    srtp_err_status_t   status;
+    int             rc;
+    size_t          hlen;
+    uint64_t        index, delta;
+    wr_srtp_out_t  *out;
 
     if (s->direction != WR_SRTP_OUTBOUND) {
         return WR_SRTP_ERROR;
@@ -281,26 +339,62 @@ wr_srtp_protect_rtp(wr_srtp_t *s, uint8_t *buf, size_t *len, size_t size)
         return WR_SRTP_BAD_PACKET;
     }
 
+    /* the header is authenticated, the rest encrypted: CSRCs, extension */
+
+    hlen = WR_SRTP_RTP_HEADER + 4 * (buf[0] & 0x0f);
+
+    if ((buf[0] & 0x10) && hlen + 4 <= *len) {
+        hlen += 4 + 4 * (size_t) (buf[hlen + 2] << 8 | buf[hlen + 3]);
+
+    } else if (buf[0] & 0x10) {
+        return WR_SRTP_BAD_PACKET;
+    }
+
+    if (hlen > *len) {
+        return WR_SRTP_BAD_PACKET;
+    }
+
     if (size < *len || size - *len < s->rtp_tag) {
         return WR_SRTP_NO_ROOM;
     }
 
-    if (s->nresume) {
-        wr_srtp_resume_apply(s, buf);
+    out = wr_srtp_out_find(s, wr_srtp_get32(buf + 8));
+    if (out == NULL) {
+        return WR_SRTP_NO_STREAM;
     }
 
-    n = (int) *len;
+    index = wr_srtp_out_index(out, (uint16_t) (buf[2] << 8 | buf[3]));
 
-    status = srtp_protect(s->srtp, buf, &n);
-    if (status != srtp_err_status_ok) {
-        return wr_srtp_result(status);
+    if (index > WR_SRTP_INDEX_MAX) {
+        /* 2^48 packets: the keys are used up */
+        return WR_SRTP_ERROR;
     }
 
-    if (s->nresume) {
-        wr_srtp_resume_drop(s, wr_srtp_get32(buf + 8));
+    /* an index is never protected twice: that would repeat keystream */
+
+    delta = out->top - index;
+
+    if (out->started && index <= out->top
+        && (delta >= WR_SRTP_OUT_WINDOW
+            || (out->window[delta / 64] >> (delta % 64)) & 1))
+    {
+        return WR_SRTP_REPLAY;
     }
 
-    *len = (size_t) n;
+    if (s->profile == WR_SRTP_AEAD_AES_128_GCM) {
+        rc = wr_srtp_rtp_gcm(s, buf, hlen, *len, index);
+
+    } else {
+        rc = wr_srtp_rtp_cm(s, buf, hlen, *len, index);
+    }
+
+    if (rc != 0) {
+        return WR_SRTP_ERROR;
+    }
+
+    wr_srtp_out_mark(out, index);
+
+    *len += s->rtp_tag;
 
     return WR_SRTP_OK;
 }
@@ -588,25 +682,245 @@ wr_srtp_get32(const uint8_t *p)
 }
 
 
-/* outbound SRTCP */
+/* outbound SSRCs */
 
 static int
-wr_srtp_rtcp_keys(wr_srtp_t *s)
+wr_srtp_out_add(wr_srtp_t *s, uint32_t ssrc, const wr_srtp_index_t *resume)
+{
+    wr_srtp_out_t  *out;
+
+    out = wr_srtp_out_find(s, ssrc);
+
+    if (out == NULL) {
+        if (s->nout == s->out_size) {
+            out = realloc(s->out, (s->out_size + 4) * sizeof(wr_srtp_out_t));
+            if (out == NULL) {
+                return WR_SRTP_ERROR;
+            }
+
+            s->out = out;
+            s->out_size += 4;
+        }
+
+        out = &s->out[s->nout++];
+    }
+
+    memset(out, 0, sizeof(wr_srtp_out_t));
+    out->ssrc = ssrc;
+
+    if (resume != NULL && resume->valid) {
+        out->resume = *resume;
+    }
+
+    return WR_SRTP_OK;
+}
+
+
+static wr_srtp_out_t *
+wr_srtp_out_find(wr_srtp_t *s, uint32_t ssrc)
+{
+    unsigned  i;
+
+    /* a handful per PeerConnection: a scan is cheaper than anything else */
+
+    for (i = 0; i < s->nout; i++) {
+        if (s->out[i].ssrc == ssrc) {
+            return &s->out[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * The index of a packet: RFC 3711's estimate from the highest index
+ * protected, or for the first packet of a resumed SSRC from the stored
+ * one, or ROC 0 for the first packet of a new SSRC; as libsrtp does.
+ */
+
+static uint64_t
+wr_srtp_out_index(const wr_srtp_out_t *out, uint16_t seq)
+{
+    wr_srtp_index_t  ix;
+
+    if (out->started) {
+        ix.roc = (uint32_t) (out->top >> 16);
+        ix.seq = (uint16_t) out->top;
+        ix.valid = 1;
+
+        return wr_srtp_index_guess(&ix, seq);
+    }
+
+    return wr_srtp_index_guess(&out->resume, seq);
+}
+
+
+static void
+wr_srtp_out_mark(wr_srtp_out_t *out, uint64_t index)
+{
+    uint64_t  delta;
+
+    if (!out->started) {
+        out->started = 1;
+        out->top = index;
+        out->window[0] = 1;
+        out->window[1] = 0;
+        return;
+    }
+
+    if (index <= out->top) {
+        delta = out->top - index;
+        out->window[delta / 64] |= (uint64_t) 1 << (delta % 64);
+        return;
+    }
+
+    delta = index - out->top;
+    out->top = index;
+
+    if (delta >= WR_SRTP_OUT_WINDOW) {
+        out->window[1] = 0;
+        out->window[0] = 0;
+
+    } else if (delta >= 64) {
+        out->window[1] = out->window[0] << (delta - 64);
+        out->window[0] = 0;
+
+    } else {
+        out->window[1] = out->window[1] << delta
+                         | out->window[0] >> (64 - delta);
+        out->window[0] <<= delta;
+    }
+
+    out->window[0] |= 1;
+}
+
+
+/*
+ * RFC 3711 3.1: the payload encrypted with the IV
+ * (salt << 16) ^ (SSRC << 64) ^ (index << 16), then HMAC-SHA1 over the
+ * packet and the ROC, 80 bits of it appended.
+ */
+
+static int
+wr_srtp_rtp_cm(wr_srtp_t *s, uint8_t *buf, size_t hlen, size_t len,
+    uint64_t index)
+{
+    int       n;
+    size_t    i;
+    SHA_CTX   sha;
+    uint8_t   iv[16], roc[4], inner[SHA_DIGEST_LENGTH];
+    uint8_t   mac[SHA_DIGEST_LENGTH];
+
+    memset(iv, 0, sizeof(iv));
+    memcpy(iv, s->rtp.salt, 14);
+
+    for (i = 0; i < 4; i++) {
+        iv[4 + i] ^= buf[8 + i];
+    }
+
+    for (i = 0; i < 6; i++) {
+        iv[8 + i] ^= (uint8_t) (index >> (40 - 8 * i));
+    }
+
+    if (len > hlen
+        && (EVP_EncryptInit_ex(s->rtp.cipher, NULL, NULL, NULL, iv) != 1
+            || EVP_EncryptUpdate(s->rtp.cipher, buf + hlen, &n, buf + hlen,
+                                 (int) (len - hlen))
+               != 1))
+    {
+        return -1;
+    }
+
+    for (i = 0; i < 4; i++) {
+        roc[i] = (uint8_t) (index >> (40 - 8 * i));
+    }
+
+    sha = s->rtp.inner;
+    SHA1_Update(&sha, buf, len);
+    SHA1_Update(&sha, roc, sizeof(roc));
+    SHA1_Final(inner, &sha);
+
+    sha = s->rtp.outer;
+    SHA1_Update(&sha, inner, sizeof(inner));
+    SHA1_Final(mac, &sha);
+
+    memcpy(buf + len, mac, s->rtp_tag);
+
+    OPENSSL_cleanse(&sha, sizeof(SHA_CTX));
+
+    return 0;
+}
+
+
+/*
+ * RFC 7714 8: IV = (0x0000 || SSRC || ROC || SEQ) ^ salt, the header as
+ * AAD, the payload encrypted, the 16-byte tag appended.
+ */
+
+static int
+wr_srtp_rtp_gcm(wr_srtp_t *s, uint8_t *buf, size_t hlen, size_t len,
+    uint64_t index)
+{
+    int       n;
+    size_t    i;
+    uint8_t   iv[12];
+
+    memset(iv, 0, sizeof(iv));
+    memcpy(iv + 2, buf + 8, 4);
+
+    for (i = 0; i < 6; i++) {
+        iv[6 + i] = (uint8_t) (index >> (40 - 8 * i));
+    }
+
+    for (i = 0; i < sizeof(iv); i++) {
+        iv[i] ^= s->rtp.salt[i];
+    }
+
+    if (EVP_EncryptInit_ex(s->rtp.cipher, NULL, NULL, NULL, iv) != 1
+        || EVP_EncryptUpdate(s->rtp.cipher, NULL, &n, buf, (int) hlen) != 1
+        || (len > hlen
+            && EVP_EncryptUpdate(s->rtp.cipher, buf + hlen, &n, buf + hlen,
+                                 (int) (len - hlen))
+               != 1)
+        || EVP_EncryptFinal_ex(s->rtp.cipher, buf + len, &n) != 1
+        || EVP_CIPHER_CTX_ctrl(s->rtp.cipher, EVP_CTRL_GCM_GET_TAG,
+                               (int) s->rtp_tag, buf + len)
+           != 1)
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/*
+ * The session keys of one direction's SRTP or SRTCP, from the master key
+ * and the three labels (RFC 3711 4.3), ready for use per packet.
+ */
+
+static int
+wr_srtp_ctx_init(wr_srtp_t *s, wr_srtp_ctx_t *ctx, unsigned label)
 {
     int                rc;
     size_t             i, salt_len;
     uint8_t            enc[WR_SRTP_KEY_LEN], auth[WR_SRTCP_AUTH_KEY_LEN];
     uint8_t            pad[SHA_CBLOCK];
+    const uint8_t     *master_salt;
     const EVP_CIPHER  *cipher;
 
     salt_len = s->master_len - WR_SRTP_KEY_LEN;
+    master_salt = s->master + WR_SRTP_KEY_LEN;
 
     rc = -1;
 
-    if (wr_srtp_kdf(s->master, s->master + WR_SRTP_KEY_LEN, salt_len,
-                    WR_SRTP_LABEL_RTCP_ENC, enc, sizeof(enc)) != 0
-        || wr_srtp_kdf(s->master, s->master + WR_SRTP_KEY_LEN, salt_len,
-                       WR_SRTP_LABEL_RTCP_SALT, s->rtcp_salt, salt_len)
+    /* label: encryption key; label + 1: authentication; label + 2: salt */
+
+    if (wr_srtp_kdf(s->master, master_salt, salt_len, label, enc,
+                    sizeof(enc)) != 0
+        || wr_srtp_kdf(s->master, master_salt, salt_len, label + 2,
+                       ctx->salt, salt_len)
            != 0)
     {
         goto done;
@@ -615,10 +929,10 @@ wr_srtp_rtcp_keys(wr_srtp_t *s)
     cipher = (s->profile == WR_SRTP_AEAD_AES_128_GCM) ? EVP_aes_128_gcm()
                                                       : EVP_aes_128_ctr();
 
-    s->rtcp_cipher = EVP_CIPHER_CTX_new();
+    ctx->cipher = EVP_CIPHER_CTX_new();
 
-    if (s->rtcp_cipher == NULL
-        || EVP_EncryptInit_ex(s->rtcp_cipher, cipher, NULL, enc, NULL) != 1)
+    if (ctx->cipher == NULL
+        || EVP_EncryptInit_ex(ctx->cipher, cipher, NULL, enc, NULL) != 1)
     {
         goto done;
     }
@@ -627,8 +941,8 @@ wr_srtp_rtcp_keys(wr_srtp_t *s)
 
         /* HMAC's inner and outer states after the key block, kept */
 
-        if (wr_srtp_kdf(s->master, s->master + WR_SRTP_KEY_LEN, salt_len,
-                        WR_SRTP_LABEL_RTCP_AUTH, auth, sizeof(auth))
+        if (wr_srtp_kdf(s->master, master_salt, salt_len, label + 1, auth,
+                        sizeof(auth))
             != 0)
         {
             goto done;
@@ -639,16 +953,16 @@ wr_srtp_rtcp_keys(wr_srtp_t *s)
             pad[i] ^= auth[i];
         }
 
-        SHA1_Init(&s->rtcp_inner);
-        SHA1_Update(&s->rtcp_inner, pad, sizeof(pad));
+        SHA1_Init(&ctx->inner);
+        SHA1_Update(&ctx->inner, pad, sizeof(pad));
 
         memset(pad, 0x5c, sizeof(pad));
         for (i = 0; i < sizeof(auth); i++) {
             pad[i] ^= auth[i];
         }
 
-        SHA1_Init(&s->rtcp_outer);
-        SHA1_Update(&s->rtcp_outer, pad, sizeof(pad));
+        SHA1_Init(&ctx->outer);
+        SHA1_Update(&ctx->outer, pad, sizeof(pad));
     }
 
     rc = 0;
@@ -660,6 +974,13 @@ done:
     OPENSSL_cleanse(pad, sizeof(pad));
 
     return rc;
+}
+
+
+static void
+wr_srtp_ctx_free(wr_srtp_ctx_t *ctx)
+{
+    EVP_CIPHER_CTX_free(ctx->cipher);
 }
 
 
@@ -719,15 +1040,15 @@ wr_srtp_rtcp_cm(wr_srtp_t *s, uint8_t *buf, size_t len, uint32_t index)
     uint32_t  word;
 
     memset(iv, 0, sizeof(iv));
-    memcpy(iv, s->rtcp_salt, 14);
+    memcpy(iv, s->rtcp.salt, 14);
 
     for (i = 0; i < 4; i++) {
         iv[4 + i] ^= buf[4 + i];
         iv[10 + i] ^= (uint8_t) (index >> (24 - 8 * i));
     }
 
-    if (EVP_EncryptInit_ex(s->rtcp_cipher, NULL, NULL, NULL, iv) != 1
-        || EVP_EncryptUpdate(s->rtcp_cipher, buf + WR_SRTP_RTCP_HEADER, &n,
+    if (EVP_EncryptInit_ex(s->rtcp.cipher, NULL, NULL, NULL, iv) != 1
+        || EVP_EncryptUpdate(s->rtcp.cipher, buf + WR_SRTP_RTCP_HEADER, &n,
                              buf + WR_SRTP_RTCP_HEADER,
                              (int) (len - WR_SRTP_RTCP_HEADER))
            != 1)
@@ -738,11 +1059,11 @@ wr_srtp_rtcp_cm(wr_srtp_t *s, uint8_t *buf, size_t len, uint32_t index)
     word = htonl(WR_SRTCP_E | index);
     memcpy(buf + len, &word, WR_SRTCP_WORD);
 
-    sha = s->rtcp_inner;
+    sha = s->rtcp.inner;
     SHA1_Update(&sha, buf, len + WR_SRTCP_WORD);
     SHA1_Final(inner, &sha);
 
-    sha = s->rtcp_outer;
+    sha = s->rtcp.outer;
     SHA1_Update(&sha, inner, sizeof(inner));
     SHA1_Final(mac, &sha);
 
@@ -774,21 +1095,21 @@ wr_srtp_rtcp_gcm(wr_srtp_t *s, uint8_t *buf, size_t len, uint32_t index)
     memcpy(iv + 8, &word, 4);
 
     for (i = 0; i < sizeof(iv); i++) {
-        iv[i] ^= s->rtcp_salt[i];
+        iv[i] ^= s->rtcp.salt[i];
     }
 
     word = htonl(WR_SRTCP_E | index);
 
-    if (EVP_EncryptInit_ex(s->rtcp_cipher, NULL, NULL, NULL, iv) != 1
-        || EVP_EncryptUpdate(s->rtcp_cipher, NULL, &n, buf,
+    if (EVP_EncryptInit_ex(s->rtcp.cipher, NULL, NULL, NULL, iv) != 1
+        || EVP_EncryptUpdate(s->rtcp.cipher, NULL, &n, buf,
                              WR_SRTP_RTCP_HEADER) != 1
-        || EVP_EncryptUpdate(s->rtcp_cipher, NULL, &n, (uint8_t *) &word,
+        || EVP_EncryptUpdate(s->rtcp.cipher, NULL, &n, (uint8_t *) &word,
                              WR_SRTCP_WORD) != 1
-        || EVP_EncryptUpdate(s->rtcp_cipher, buf + WR_SRTP_RTCP_HEADER, &n,
+        || EVP_EncryptUpdate(s->rtcp.cipher, buf + WR_SRTP_RTCP_HEADER, &n,
                              buf + WR_SRTP_RTCP_HEADER,
                              (int) (len - WR_SRTP_RTCP_HEADER)) != 1
-        || EVP_EncryptFinal_ex(s->rtcp_cipher, buf + len, &n) != 1
-        || EVP_CIPHER_CTX_ctrl(s->rtcp_cipher, EVP_CTRL_GCM_GET_TAG,
+        || EVP_EncryptFinal_ex(s->rtcp.cipher, buf + len, &n) != 1
+        || EVP_CIPHER_CTX_ctrl(s->rtcp.cipher, EVP_CTRL_GCM_GET_TAG,
                                WR_SRTCP_GCM_TAG, buf + len) != 1)
     {
         return -1;

@@ -27,6 +27,7 @@
 #define PKT_SIZE    1500
 #define SSRC_A      0x11223344u
 #define SSRC_B      0x55667788u
+#define SSRC_C      0x0a0b0c0du
 
 
 /* what the test peer (the DTLS client) has after the handshake */
@@ -1041,6 +1042,180 @@ test_index(void)
 }
 
 
+/* RTP with CSRCs, a header extension and padding, as the shapes vary */
+
+static size_t
+make_rtp_shaped(pkt_t *p, uint32_t ssrc, uint16_t seq, unsigned shape)
+{
+    size_t    i, hlen, payload, cc, ext;
+
+    cc = shape % 3;
+    ext = (shape / 3) % 3;
+    payload = (size_t[]) { 0, 1, 15, 16, 17, 1188 }[(shape / 9) % 6];
+
+    (void) make_rtp(p, ssrc, seq, 0);
+    p->b[0] = (uint8_t) (0x80 | cc);
+    hlen = 12;
+
+    for (i = 0; i < 4 * cc; i++) {
+        p->b[hlen++] = (uint8_t) (0xc0 + i);
+    }
+
+    if (ext) {
+        /* one-byte header extension (RFC 8285), ext words */
+        p->b[0] |= 0x10;
+        p->b[hlen++] = 0xbe;
+        p->b[hlen++] = 0xde;
+        p->b[hlen++] = 0;
+        p->b[hlen++] = (uint8_t) ext;
+
+        for (i = 0; i < 4 * ext; i++) {
+            p->b[hlen++] = (uint8_t) (0x10 + i);
+        }
+    }
+
+    for (i = 0; i < payload; i++) {
+        p->b[hlen + i] = (uint8_t) (seq * 31 + i);
+    }
+
+    if (payload >= 4 && (shape & 1)) {
+        /* RTP padding: the last byte counts it */
+        p->b[0] |= 0x20;
+        p->b[hlen + payload - 1] = 3;
+    }
+
+    return hlen + payload;
+}
+
+
+/*
+ * Outbound SRTP is ours, on OpenSSL: it must give exactly libsrtp's
+ * bytes for the same keys, for every header shape, across a sequence
+ * number wrap, with packets out of order.
+ */
+
+static void
+test_same_bytes(call_t *call, const char *name)
+{
+    int         n, same, lib_ok;
+    size_t      len, lib_len, k;
+    uint16_t    seq, seqs[600];
+    unsigned    i, count;
+    pkt_t       ours, lib;
+    srtp_t      ref;
+    wr_srtp_t  *out;
+    char        what[160];
+
+    ref = raw_session(call->profile, call->keys.server_key,
+                      call->keys.server_salt, 0);
+    out = wr_srtp_create(&call->keys, WR_SRTP_OUTBOUND, WR_SRTP_SERVER);
+    wr_srtp_add_stream(out, SSRC_B, NULL);
+
+    /* 65200 up to 65535, then 0..263; every tenth pair swapped */
+
+    count = 0;
+
+    for (seq = 65200; count < 600; seq++) {
+        seqs[count++] = seq;
+    }
+
+    for (i = 10; i + 1 < count; i += 10) {
+        seq = seqs[i];
+        seqs[i] = seqs[i + 1];
+        seqs[i + 1] = seq;
+    }
+
+    same = 1;
+    lib_ok = 1;
+
+    for (i = 0; i < count; i++) {
+        len = make_rtp_shaped(&ours, SSRC_B, seqs[i], i);
+        memcpy(lib.b, ours.b, len);
+
+        n = (int) len;
+        lib_ok &= srtp_protect(ref, lib.b, &n) == srtp_err_status_ok;
+        lib_len = (size_t) n;
+
+        same &= wr_srtp_protect_rtp(out, ours.b, &len, sizeof(ours.b))
+                == WR_SRTP_OK
+                && len == lib_len && memcmp(ours.b, lib.b, len) == 0;
+
+        if (!same) {
+            printf("# %s: first difference at packet %u, seq %u, shape %u\n",
+                   name, i, seqs[i], i);
+            break;
+        }
+    }
+
+    snprintf(what, sizeof(what), "%s: libsrtp protects the same packets",
+             name);
+    WR_OK(lib_ok, "%s", what);
+    snprintf(what, sizeof(what), "%s: 600 packets of every shape, across a "
+             "wrap and out of order, byte for byte as libsrtp", name);
+    WR_OK(same, "%s", what);
+
+    /* the window of indexes already used: 128 back from the highest */
+
+    seq = seqs[count - 1];
+
+    for (k = 0; k < 3; k++) {
+        len = make_rtp(&ours, SSRC_B, (uint16_t) (seq + 200 + k), 20);
+        (void) wr_srtp_protect_rtp(out, ours.b, &len, sizeof(ours.b));
+    }
+
+    seq = (uint16_t) (seq + 202);
+
+    len = make_rtp(&ours, SSRC_B, (uint16_t) (seq - 127), 20);
+    snprintf(what, sizeof(what), "%s: an unused index 127 back is "
+             "protected", name);
+    WR_EQ_INT(wr_srtp_protect_rtp(out, ours.b, &len, sizeof(ours.b)),
+              WR_SRTP_OK, what);
+
+    len = make_rtp(&ours, SSRC_B, (uint16_t) (seq - 127), 20);
+    snprintf(what, sizeof(what), "%s: ... but not twice", name);
+    WR_EQ_INT(wr_srtp_protect_rtp(out, ours.b, &len, sizeof(ours.b)),
+              WR_SRTP_REPLAY, what);
+
+    len = make_rtp(&ours, SSRC_B, (uint16_t) (seq - 128), 20);
+    snprintf(what, sizeof(what), "%s: an index 128 back is too old", name);
+    WR_EQ_INT(wr_srtp_protect_rtp(out, ours.b, &len, sizeof(ours.b)),
+              WR_SRTP_REPLAY, what);
+
+    len = make_rtp(&ours, SSRC_B, (uint16_t) (seq - 1), 20);
+    snprintf(what, sizeof(what), "%s: the highest but one, used, is "
+             "refused", name);
+    WR_EQ_INT(wr_srtp_protect_rtp(out, ours.b, &len, sizeof(ours.b)),
+              WR_SRTP_REPLAY, what);
+
+    len = make_rtp(&ours, SSRC_B, 0, 20);
+    ours.b[0] |= 0x10;
+    snprintf(what, sizeof(what), "%s: an extension longer than the packet",
+             name);
+    len = 16;
+    ours.b[12] = 0xbe;
+    ours.b[13] = 0xde;
+    ours.b[14] = 0;
+    ours.b[15] = 1;
+    WR_EQ_INT(wr_srtp_protect_rtp(out, ours.b, &len, sizeof(ours.b)),
+              WR_SRTP_BAD_PACKET, what);
+
+    len = 14;
+    snprintf(what, sizeof(what), "%s: an extension header cut short", name);
+    WR_EQ_INT(wr_srtp_protect_rtp(out, ours.b, &len, sizeof(ours.b)),
+              WR_SRTP_BAD_PACKET, what);
+
+    len = make_rtp(&ours, SSRC_B, 0, 4);
+    ours.b[0] |= 0x0f;
+    snprintf(what, sizeof(what), "%s: more CSRCs than the packet holds",
+             name);
+    WR_EQ_INT(wr_srtp_protect_rtp(out, ours.b, &len, sizeof(ours.b)),
+              WR_SRTP_BAD_PACKET, what);
+
+    srtp_dealloc(ref);
+    wr_srtp_free(out);
+}
+
+
 static void
 test_bad_keys(call_t *call)
 {
@@ -1064,13 +1239,14 @@ test_bad_keys(call_t *call)
 static void
 test_allocations(call_t *call, const char *name)
 {
-    int         i, rc;
-    long        ours, lib;
+    int         i, n, rc;
+    long        ours, rtp, lib;
     size_t      len;
     pkt_t       p;
     wr_srtp_t  *in, *out;
     char        what[160];
 
+    lib = 0;
     out = wr_srtp_create(&call->keys, WR_SRTP_OUTBOUND, WR_SRTP_SERVER);
     in = wr_srtp_create(&call->keys, WR_SRTP_INBOUND, WR_SRTP_SERVER);
     wr_srtp_add_stream(out, SSRC_A, NULL);
@@ -1097,16 +1273,33 @@ test_allocations(call_t *call, const char *name)
     }
 
     counting = 0;
-    lib = allocs;
+    rtp = allocs;
+
+    for (i = 0; i < 1000; i++) {
+        /* an SSRC the peer has not sent on in the tests before */
+        n = (int) make_rtp(&p, SSRC_C, i, 1188);
+        rc |= srtp_protect(call->peer_out, p.b, &n);
+        len = (size_t) n;
+
+        allocs = 0;
+        counting = 1;
+        rc |= wr_srtp_unprotect_rtp(in, p.b, &len);
+        counting = 0;
+        lib += allocs;
+    }
 
 #ifdef COUNTS_ALLOCS
     snprintf(what, sizeof(what), "%s: no allocation in 1000 SRTCP protects",
              name);
     WR_OK(rc == WR_SRTP_OK && ours == 0, "%s", what);
-    printf("# %s: libsrtp allocates %.1f times per RTP protect\n", name,
-           lib / 1000.0);
+    snprintf(what, sizeof(what), "%s: no allocation in 1000 RTP protects",
+             name);
+    WR_OK(rtp == 0, "%s", what);
+    printf("# %s: inbound, libsrtp allocates %.1f times per RTP unprotect\n",
+           name, lib / 1000.0);
 #else
     (void) ours;
+    (void) rtp;
     (void) lib;
     (void) what;
     printf("# %s: allocations not counted in this build\n", name);
@@ -1138,6 +1331,8 @@ main(void)
     test_rtp(&cm, "AES-CM");
     test_rtcp(&gcm, "GCM");
     test_rtcp(&cm, "AES-CM");
+    test_same_bytes(&gcm, "GCM");
+    test_same_bytes(&cm, "AES-CM");
 
     test_rebuild_out("SRTP_AEAD_AES_128_GCM", "GCM out");
     test_rebuild_out("SRTP_AES128_CM_SHA1_80", "AES-CM out");
