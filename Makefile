@@ -38,7 +38,7 @@ ASAN_ENV     = TEST_NGINX_BINARY=$(ASAN_DIR)/obj/nginx TEST_NGINX_LOAD_MODULES= 
                UBSAN_OPTIONS=print_stacktrace=1:suppressions=$(CURDIR)/t/ubsan.supp:log_path=$(ASAN_DIR)/report
 
 .PHONY: all build deps deps-test unit test-js test-nginx test test-quick \
-        asan test-asan bench bench-quick bench-floor demo clean FORCE
+        asan test-asan deps-bench bench bench-quick bench-floor demo clean FORCE
 
 all: build
 
@@ -132,8 +132,10 @@ test-asan: deps-test asan
 
 # --- benchmarks: they print figures, they assert nothing ------------------
 
-bench: build peer bench-floor
-	@util/deps.sh bench
+deps-bench:
+	@util/deps.sh build test bench
+
+bench: deps-bench build peer bench-floor
 	bench/bench.pl $(BENCH_ARGS)
 
 # the fan-out's floor on this machine: copy, GCM protect, sendmmsg
@@ -144,10 +146,9 @@ $(BUILD)/udp_floor: bench/udp_floor.c src/proto/wr_srtp.c src/proto/wr_srtp.h
 	@mkdir -p $(BUILD)
 	$(CC) -O2 -W -Wall -Wpointer-arith -Werror -pthread -Isrc/proto \
 	    -o $@ bench/udp_floor.c \
-	    src/proto/wr_srtp.c -lsrtp2 -lcrypto
+	    src/proto/wr_srtp.c -lcrypto
 
-bench-quick: build peer
-	@util/deps.sh bench
+bench-quick: deps-bench build peer
 	bench/bench.pl --quick $(BENCH_ARGS)
 
 # --- the demo --------------------------------------------------------------

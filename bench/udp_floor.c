@@ -10,7 +10,7 @@
  * numbers.
  *
  *     cc -O2 -pthread -Isrc/proto -o build/udp_floor bench/udp_floor.c \
- *         src/proto/wr_srtp.c -lsrtp2 -lcrypto
+ *         src/proto/wr_srtp.c -lcrypto
  *     unshare -n sh -c 'ip link set lo up; build/udp_floor [N] [packets]'
  *
  * N destinations (default 200), packets sent in all (default 2000000).

@@ -234,7 +234,7 @@ ngx_stream_webrtc_init_process(ngx_cycle_t *cycle)
 
     if (wr_srtp_init() != WR_SRTP_OK) {
         ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
-                      "webrtc: libsrtp setup failed");
+                      "webrtc: SRTP setup failed");
         return NGX_ERROR;
     }
 

@@ -10,7 +10,6 @@
 #include <ngx_core.h>
 
 #include <openssl/opensslv.h>
-#include <srtp2/srtp.h>
 
 #include "ngx_webrtc.h"
 #include "ngx_webrtc_janus.h"
@@ -824,9 +823,9 @@ ngx_webrtc_janus_info(ngx_webrtc_janus_ctx_t *ctx)
                            "version_string", NGX_WEBRTC_VERSION,
                            "version", NGX_WEBRTC_VERSION_NUM);
 
-    deps = json_pack("{s:s, s:s, s:s, s:s}",
+    /* SRTP is this module's own, on the crypto library */
+    deps = json_pack("{s:s, s:s, s:s}",
                      "jansson", JANSSON_VERSION,
-                     "libsrtp", srtp_get_version_string(),
                      "crypto", OPENSSL_VERSION_TEXT,
                      "nginx", NGINX_VERSION);
 

@@ -9,9 +9,10 @@ for group in "$@"; do
     case "$group" in
     build)
         pkgs="$pkgs gcc make perl pkg-config nginx nginx-dev libnginx-mod-stream
-              libjansson-dev libsrtp2-dev libssl-dev libnice-dev" ;;
+              libjansson-dev libssl-dev libnice-dev" ;;
     test)
-        pkgs="$pkgs libtest-base-perl nodejs" ;;
+        # libsrtp2: the test peer's SRTP, and the reference in unit tests
+        pkgs="$pkgs libtest-base-perl nodejs libsrtp2-dev" ;;
     asan)
         pkgs="$pkgs dpkg-dev libpcre2-dev zlib1g-dev libssl-dev" ;;
     browser)

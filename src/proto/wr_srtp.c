@@ -3,65 +3,67 @@
  */
 
 /*
- * HMAC-SHA1 for outbound SRTCP uses the low-level SHA-1 calls, deprecated
- * in OpenSSL 3: an EVP digest allocates on every init, while a SHA_CTX is
- * a plain struct that can be copied from a keyed state per packet.
+ * HMAC-SHA1 uses the low-level SHA-1 calls, deprecated in OpenSSL 3: an
+ * EVP digest allocates on every init, while a SHA_CTX is a plain struct
+ * that can be copied from a keyed state per packet.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED  1
 
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
-#include <srtp2/srtp.h>
 
 #include "wr_srtp.h"
 
 
-#define WR_SRTP_WINDOW         1024        /* replay window, packets */
+#define WR_SRTP_WINDOW         1024        /* replay window, indexes */
+#define WR_SRTP_STREAMS        8           /* SSRCs room is made for */
+#define WR_SRTP_STREAMS_MAX    64          /* SSRCs one session takes */
 #define WR_SRTP_RTP_HEADER     12
 #define WR_SRTP_RTCP_HEADER    8
+#define WR_SRTP_SEQ_MEDIAN     0x8000
+#define WR_SRTP_INDEX_MAX      0xffffffffffffULL  /* 48 bits */
+#define WR_SRTP_CM_TAG         10          /* HMAC-SHA1-80 */
+#define WR_SRTP_GCM_TAG        16
+#define WR_SRTP_AUTH_KEY_LEN   20
 
 #define WR_SRTCP_E             0x80000000u /* encrypted flag */
 #define WR_SRTCP_INDEX_MAX     0x7fffffffu
 #define WR_SRTCP_WORD          4           /* E flag + index */
-#define WR_SRTCP_CM_TAG        10          /* HMAC-SHA1-80 */
-#define WR_SRTCP_GCM_TAG       16
-#define WR_SRTCP_AUTH_KEY_LEN  20
 
 /* RFC 3711 4.3.2: the first of the three key derivation labels */
 #define WR_SRTP_LABEL_RTP      0x00
 #define WR_SRTP_LABEL_RTCP     0x03
 
-#define WR_SRTP_SEQ_MEDIAN     0x8000
-
-#define WR_SRTP_INDEX_MAX      0xffffffffffffULL  /* 48 bits */
-#define WR_SRTP_OUT_WINDOW     128                /* indexes, 2 words */
-
-
-typedef struct {
-    uint32_t            ssrc;
-    wr_srtp_index_t     index;
-} wr_srtp_resume_t;
-
 
 /*
- * An outbound SSRC: the highest index protected and which of the 127
- * below it were, so that no index is ever protected twice.
+ * Which indexes were used: the highest, and a bit per index for the
+ * WR_SRTP_WINDOW up to it, kept at index % WR_SRTP_WINDOW so that moving
+ * on by one index clears one bit instead of shifting the whole map.
  */
 
 typedef struct {
-    uint32_t            ssrc;
-    unsigned            started;
     uint64_t            top;
-    uint64_t            window[2];       /* bit i: top - i was protected */
-    wr_srtp_index_t     resume;          /* where a resumed SSRC goes on */
-} wr_srtp_out_t;
+    unsigned            started;
+    uint64_t            bits[WR_SRTP_WINDOW / 64];
+} wr_srtp_window_t;
 
+
+/* one SSRC: its SRTP indexes, and inbound its SRTCP indexes */
+
+typedef struct {
+    uint32_t            ssrc;
+    wr_srtp_index_t     resume;          /* where a resumed SSRC goes on */
+    wr_srtp_window_t    rtp;
+    wr_srtp_window_t    rtcp;
+} wr_srtp_stream_t;
+
+
+/* the session keys of SRTP or of SRTCP, derived once */
 
 typedef struct {
     EVP_CIPHER_CTX     *cipher;
@@ -72,73 +74,62 @@ typedef struct {
 
 
 struct wr_srtp_s {
-    srtp_t              srtp;            /* inbound only */
     int                 direction;
     uint16_t            profile;
     size_t              rtp_tag;
     size_t              rtcp_tag;
     size_t              master_len;
 
-    /* key || salt of the side this session uses, as libsrtp takes it */
+    /* key || salt of the side this session uses */
     uint8_t             master[WR_SRTP_KEY_LEN + WR_SRTP_SALT_MAX];
 
-    /* outbound SRTP */
     wr_srtp_ctx_t       rtp;
-    wr_srtp_out_t      *out;
-    unsigned            nout;
-    unsigned            out_size;
-
-    /* outbound SRTCP */
-    uint32_t            rtcp_index;
     wr_srtp_ctx_t       rtcp;
 
-    /* SSRCs added with a stored index, until their first good packet */
-    wr_srtp_resume_t   *resume;
-    unsigned            nresume;
-    unsigned            resume_size;
+    wr_srtp_stream_t   *streams;
+    unsigned            nstreams;
+    unsigned            streams_size;
+
+    uint32_t            rtcp_index;      /* outbound: the next SRTCP index */
 };
 
 
-static void wr_srtp_policy(wr_srtp_t *s, srtp_policy_t *policy);
 static int wr_srtp_ctx_init(wr_srtp_t *s, wr_srtp_ctx_t *ctx,
     unsigned label);
-static void wr_srtp_ctx_free(wr_srtp_ctx_t *ctx);
 static int wr_srtp_kdf(const uint8_t *key, const uint8_t *salt,
     size_t salt_len, unsigned label, uint8_t *out, size_t len);
-static int wr_srtp_rtcp_cm(wr_srtp_t *s, uint8_t *buf, size_t len,
-    uint32_t index);
-static int wr_srtp_rtcp_gcm(wr_srtp_t *s, uint8_t *buf, size_t len,
-    uint32_t index);
-static int wr_srtp_out_add(wr_srtp_t *s, uint32_t ssrc,
-    const wr_srtp_index_t *resume);
-static wr_srtp_out_t *wr_srtp_out_find(wr_srtp_t *s, uint32_t ssrc);
-static uint64_t wr_srtp_out_index(const wr_srtp_out_t *out, uint16_t seq);
-static void wr_srtp_out_mark(wr_srtp_out_t *out, uint64_t index);
-static int wr_srtp_rtp_cm(wr_srtp_t *s, uint8_t *buf, size_t hlen,
-    size_t len, uint64_t index);
-static int wr_srtp_rtp_gcm(wr_srtp_t *s, uint8_t *buf, size_t hlen,
-    size_t len, uint64_t index);
-static void wr_srtp_resume_apply(wr_srtp_t *s, const uint8_t *buf);
-static void wr_srtp_resume_drop(wr_srtp_t *s, uint32_t ssrc);
-static int wr_srtp_result(srtp_err_status_t status);
+static wr_srtp_stream_t *wr_srtp_stream_find(wr_srtp_t *s, uint32_t ssrc);
+static wr_srtp_stream_t *wr_srtp_stream_add(wr_srtp_t *s, uint32_t ssrc);
+static uint64_t wr_srtp_estimate(const wr_srtp_stream_t *st, uint16_t seq);
+static int wr_srtp_window_check(const wr_srtp_window_t *w, uint64_t index);
+static void wr_srtp_window_add(wr_srtp_window_t *w, uint64_t index);
+static size_t wr_srtp_rtp_header(const uint8_t *buf, size_t len);
+static void wr_srtp_iv(const wr_srtp_t *s, const wr_srtp_ctx_t *ctx,
+    const uint8_t *ssrc, uint64_t index, uint8_t *iv);
+static int wr_srtp_ctr(const wr_srtp_ctx_t *ctx, const uint8_t *iv,
+    uint8_t *data, size_t len);
+static int wr_srtp_gcm(const wr_srtp_ctx_t *ctx, const uint8_t *iv,
+    int enc, const uint8_t *aad, size_t aad_len, const uint8_t *aad2,
+    size_t aad2_len, uint8_t *data, size_t len, uint8_t *tag);
+static void wr_srtp_hmac(const wr_srtp_ctx_t *ctx, const uint8_t *buf,
+    size_t len, const uint8_t *word, uint8_t *mac);
 static uint32_t wr_srtp_get32(const uint8_t *p);
+static void wr_srtp_put32(uint8_t *p, uint32_t v);
 
 
 int
 wr_srtp_init(void)
 {
-    /* libsrtp keeps its crypto kernel per process; again is harmless */
-    return srtp_init() == srtp_err_status_ok ? WR_SRTP_OK : WR_SRTP_ERROR;
+    /* nothing global: OpenSSL 3 initialises itself */
+    return WR_SRTP_OK;
 }
 
 
 wr_srtp_t *
 wr_srtp_create(const wr_srtp_keys_t *keys, int direction, int role)
 {
-    wr_srtp_t          *s;
-    const uint8_t      *key, *salt;
-    srtp_policy_t       policy;
-    srtp_err_status_t   status;
+    wr_srtp_t      *s;
+    const uint8_t  *key, *salt;
 
     if (keys->key_len != WR_SRTP_KEY_LEN
         || (keys->profile == WR_SRTP_AES128_CM_SHA1_80
@@ -160,8 +151,7 @@ wr_srtp_create(const wr_srtp_keys_t *keys, int direction, int role)
     s->direction = direction;
     s->profile = keys->profile;
     s->rtp_tag = wr_srtp_rtp_trailer(keys->profile);
-    s->rtcp_tag = (keys->profile == WR_SRTP_AEAD_AES_128_GCM)
-                  ? WR_SRTCP_GCM_TAG : WR_SRTCP_CM_TAG;
+    s->rtcp_tag = s->rtp_tag;
     s->rtcp_index = 1;
 
     /*
@@ -182,19 +172,15 @@ wr_srtp_create(const wr_srtp_keys_t *keys, int direction, int role)
     memcpy(s->master + WR_SRTP_KEY_LEN, salt, keys->salt_len);
     s->master_len = WR_SRTP_KEY_LEN + keys->salt_len;
 
-    if (direction == WR_SRTP_INBOUND) {
-        wr_srtp_policy(s, &policy);
-        policy.ssrc.type = ssrc_any_inbound;
-        status = srtp_create(&s->srtp, &policy);
+    /* room for the usual SSRCs now: no allocation on a first packet */
 
-    } else {
-        /* outbound is done here on OpenSSL: see "Outbound" in wr_srtp.h */
-        status = (wr_srtp_ctx_init(s, &s->rtp, WR_SRTP_LABEL_RTP) == 0
-                  && wr_srtp_ctx_init(s, &s->rtcp, WR_SRTP_LABEL_RTCP) == 0)
-                 ? srtp_err_status_ok : srtp_err_status_init_fail;
-    }
+    s->streams = calloc(WR_SRTP_STREAMS, sizeof(wr_srtp_stream_t));
+    s->streams_size = WR_SRTP_STREAMS;
 
-    if (status != srtp_err_status_ok) {
+    if (s->streams == NULL
+        || wr_srtp_ctx_init(s, &s->rtp, WR_SRTP_LABEL_RTP) != 0
+        || wr_srtp_ctx_init(s, &s->rtcp, WR_SRTP_LABEL_RTCP) != 0)
+    {
         wr_srtp_free(s);
         return NULL;
     }
@@ -210,86 +196,37 @@ wr_srtp_free(wr_srtp_t *s)
         return;
     }
 
-    if (s->srtp != NULL) {
-        srtp_dealloc(s->srtp);
-    }
-
-    wr_srtp_ctx_free(&s->rtp);
-    wr_srtp_ctx_free(&s->rtcp);
-    free(s->out);
-    free(s->resume);
+    EVP_CIPHER_CTX_free(s->rtp.cipher);
+    EVP_CIPHER_CTX_free(s->rtcp.cipher);
+    free(s->streams);
 
     OPENSSL_cleanse(s, sizeof(wr_srtp_t));
     free(s);
 }
 
 
-static void
-wr_srtp_policy(wr_srtp_t *s, srtp_policy_t *policy)
-{
-    memset(policy, 0, sizeof(srtp_policy_t));
-
-    if (s->profile == WR_SRTP_AEAD_AES_128_GCM) {
-        srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy->rtp);
-        srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy->rtcp);
-
-    } else {
-        /* the default is AES_CM_128_HMAC_SHA1_80 */
-        srtp_crypto_policy_set_rtp_default(&policy->rtp);
-        srtp_crypto_policy_set_rtcp_default(&policy->rtcp);
-    }
-
-    policy->key = s->master;
-    policy->window_size = WR_SRTP_WINDOW;
-
-    /* an index is never protected twice: no keystream reuse */
-    policy->allow_repeat_tx = 0;
-}
-
-
 int
 wr_srtp_add_stream(wr_srtp_t *s, uint32_t ssrc, const wr_srtp_index_t *resume)
 {
-    wr_srtp_resume_t   *r;
-    srtp_policy_t       policy;
-    srtp_err_status_t   status;
+    wr_srtp_stream_t  *st;
 
-    if (s->direction == WR_SRTP_OUTBOUND) {
-        return wr_srtp_out_add(s, ssrc, resume);
-    }
+    st = wr_srtp_stream_find(s, ssrc);
 
-    /* libsrtp would keep a second stream for the same SSRC */
-    (void) srtp_remove_stream(s->srtp, htonl(ssrc));
-    wr_srtp_resume_drop(s, ssrc);
-
-    wr_srtp_policy(s, &policy);
-    policy.ssrc.type = ssrc_specific;
-    policy.ssrc.value = ssrc;
-
-    status = srtp_add_stream(s->srtp, &policy);
-    if (status != srtp_err_status_ok) {
-        return WR_SRTP_ERROR;
-    }
-
-    if (resume == NULL || !resume->valid) {
-        return WR_SRTP_OK;
-    }
-
-    if (s->nresume == s->resume_size) {
-        r = realloc(s->resume,
-                    (s->resume_size + 8) * sizeof(wr_srtp_resume_t));
-        if (r == NULL) {
-            (void) srtp_remove_stream(s->srtp, htonl(ssrc));
+    if (st == NULL) {
+        st = wr_srtp_stream_add(s, ssrc);
+        if (st == NULL) {
             return WR_SRTP_ERROR;
         }
-
-        s->resume = r;
-        s->resume_size += 8;
     }
 
-    s->resume[s->nresume].ssrc = ssrc;
-    s->resume[s->nresume].index = *resume;
-    s->nresume++;
+    /* adding it again restarts it */
+
+    memset(st, 0, sizeof(wr_srtp_stream_t));
+    st->ssrc = ssrc;
+
+    if (resume != NULL && resume->valid) {
+        st->resume = *resume;
+    }
 
     return WR_SRTP_OK;
 }
@@ -298,24 +235,14 @@ wr_srtp_add_stream(wr_srtp_t *s, uint32_t ssrc, const wr_srtp_index_t *resume)
 int
 wr_srtp_remove_stream(wr_srtp_t *s, uint32_t ssrc)
 {
-    wr_srtp_out_t  *out;
+    wr_srtp_stream_t  *st;
 
-    if (s->direction == WR_SRTP_OUTBOUND) {
-        out = wr_srtp_out_find(s, ssrc);
-        if (out == NULL) {
-            return WR_SRTP_NO_STREAM;
-        }
-
-        *out = s->out[--s->nout];
-
-        return WR_SRTP_OK;
-    }
-
-    wr_srtp_resume_drop(s, ssrc);
-
-    if (srtp_remove_stream(s->srtp, htonl(ssrc)) != srtp_err_status_ok) {
+    st = wr_srtp_stream_find(s, ssrc);
+    if (st == NULL) {
         return WR_SRTP_NO_STREAM;
     }
+
+    *st = s->streams[--s->nstreams];
 
     return WR_SRTP_OK;
 }
@@ -324,33 +251,22 @@ wr_srtp_remove_stream(wr_srtp_t *s, uint32_t ssrc)
 int
 wr_srtp_protect_rtp(wr_srtp_t *s, uint8_t *buf, size_t *len, size_t size)
 {
-    int             rc;
-    size_t          hlen;
-    uint64_t        index, delta;
-    wr_srtp_out_t  *out;
+    int                rc;
+    size_t             hlen;
+    uint8_t            iv[16], roc[4];
+    uint64_t           index;
+    wr_srtp_stream_t  *st;
 
     if (s->direction != WR_SRTP_OUTBOUND) {
         return WR_SRTP_ERROR;
     }
 
-    if (*len < WR_SRTP_RTP_HEADER || (buf[0] >> 6) != 2
-        || *len > INT_MAX / 2)
-    {
+    if (*len > INT_MAX / 2) {
         return WR_SRTP_BAD_PACKET;
     }
 
-    /* the header is authenticated, the rest encrypted: CSRCs, extension */
-
-    hlen = WR_SRTP_RTP_HEADER + 4 * (buf[0] & 0x0f);
-
-    if ((buf[0] & 0x10) && hlen + 4 <= *len) {
-        hlen += 4 + 4 * (size_t) (buf[hlen + 2] << 8 | buf[hlen + 3]);
-
-    } else if (buf[0] & 0x10) {
-        return WR_SRTP_BAD_PACKET;
-    }
-
-    if (hlen > *len) {
+    hlen = wr_srtp_rtp_header(buf, *len);
+    if (hlen == 0) {
         return WR_SRTP_BAD_PACKET;
     }
 
@@ -358,12 +274,12 @@ wr_srtp_protect_rtp(wr_srtp_t *s, uint8_t *buf, size_t *len, size_t size)
         return WR_SRTP_NO_ROOM;
     }
 
-    out = wr_srtp_out_find(s, wr_srtp_get32(buf + 8));
-    if (out == NULL) {
+    st = wr_srtp_stream_find(s, wr_srtp_get32(buf + 8));
+    if (st == NULL) {
         return WR_SRTP_NO_STREAM;
     }
 
-    index = wr_srtp_out_index(out, (uint16_t) (buf[2] << 8 | buf[3]));
+    index = wr_srtp_estimate(st, (uint16_t) (buf[2] << 8 | buf[3]));
 
     if (index > WR_SRTP_INDEX_MAX) {
         /* 2^48 packets: the keys are used up */
@@ -372,27 +288,29 @@ wr_srtp_protect_rtp(wr_srtp_t *s, uint8_t *buf, size_t *len, size_t size)
 
     /* an index is never protected twice: that would repeat keystream */
 
-    delta = out->top - index;
-
-    if (out->started && index <= out->top
-        && (delta >= WR_SRTP_OUT_WINDOW
-            || (out->window[delta / 64] >> (delta % 64)) & 1))
-    {
+    if (wr_srtp_window_check(&st->rtp, index) != WR_SRTP_OK) {
         return WR_SRTP_REPLAY;
     }
 
+    wr_srtp_iv(s, &s->rtp, buf + 8, index, iv);
+
     if (s->profile == WR_SRTP_AEAD_AES_128_GCM) {
-        rc = wr_srtp_rtp_gcm(s, buf, hlen, *len, index);
+        /* RFC 7714 8: the header is the AAD, the tag follows */
+        rc = wr_srtp_gcm(&s->rtp, iv, 1, buf, hlen, NULL, 0, buf + hlen,
+                         *len - hlen, buf + *len);
 
     } else {
-        rc = wr_srtp_rtp_cm(s, buf, hlen, *len, index);
+        /* RFC 3711: encrypt, then HMAC over the packet and the ROC */
+        rc = wr_srtp_ctr(&s->rtp, iv, buf + hlen, *len - hlen);
+        wr_srtp_put32(roc, (uint32_t) (index >> 16));
+        wr_srtp_hmac(&s->rtp, buf, *len, roc, buf + *len);
     }
 
     if (rc != 0) {
         return WR_SRTP_ERROR;
     }
 
-    wr_srtp_out_mark(out, index);
+    wr_srtp_window_add(&st->rtp, index);
 
     *len += s->rtp_tag;
 
@@ -403,46 +321,108 @@ wr_srtp_protect_rtp(wr_srtp_t *s, uint8_t *buf, size_t *len, size_t size)
 int
 wr_srtp_unprotect_rtp(wr_srtp_t *s, uint8_t *buf, size_t *len)
 {
-    int                 n;
-    srtp_err_status_t   status;
+    int                rc;
+    size_t             hlen, n;
+    uint8_t            iv[16], roc[4], mac[SHA_DIGEST_LENGTH];
+    uint32_t           ssrc;
+    uint64_t           index;
+    wr_srtp_stream_t  *st, fresh;
 
     if (s->direction != WR_SRTP_INBOUND) {
         return WR_SRTP_ERROR;
     }
 
-    if (*len < WR_SRTP_RTP_HEADER + s->rtp_tag || (buf[0] >> 6) != 2
-        || *len > INT_MAX / 2)
-    {
+    if (*len > INT_MAX / 2 || *len < WR_SRTP_RTP_HEADER + s->rtp_tag) {
         return WR_SRTP_BAD_PACKET;
     }
 
-    if (s->nresume) {
-        wr_srtp_resume_apply(s, buf);
+    n = *len - s->rtp_tag;
+
+    hlen = wr_srtp_rtp_header(buf, n);
+    if (hlen == 0) {
+        return WR_SRTP_BAD_PACKET;
     }
 
-    n = (int) *len;
+    ssrc = wr_srtp_get32(buf + 8);
+    st = wr_srtp_stream_find(s, ssrc);
 
-    status = srtp_unprotect(s->srtp, buf, &n);
-    if (status != srtp_err_status_ok) {
-        return wr_srtp_result(status);
+    if (st == NULL) {
+        /* a new SSRC is taken only once a packet of it is authentic */
+        memset(&fresh, 0, sizeof(wr_srtp_stream_t));
+        fresh.ssrc = ssrc;
+        st = &fresh;
     }
 
-    /* only an authentic packet ends a resume: forgeries cannot steer it */
+    /*
+     * A resumed SSRC takes its index from the stored one until a packet
+     * passes, so a forged packet cannot leave a wrong ROC behind.
+     */
 
-    if (s->nresume) {
-        wr_srtp_resume_drop(s, wr_srtp_get32(buf + 8));
+    index = wr_srtp_estimate(st, (uint16_t) (buf[2] << 8 | buf[3]));
+
+    if (index > WR_SRTP_INDEX_MAX) {
+        return WR_SRTP_REPLAY;
     }
 
-    *len = (size_t) n;
+    if (wr_srtp_window_check(&st->rtp, index) != WR_SRTP_OK) {
+        return WR_SRTP_REPLAY;
+    }
+
+    wr_srtp_iv(s, &s->rtp, buf + 8, index, iv);
+
+    if (s->profile == WR_SRTP_AEAD_AES_128_GCM) {
+        if (wr_srtp_gcm(&s->rtp, iv, 0, buf, hlen, NULL, 0, buf + hlen,
+                        n - hlen, buf + n)
+            != 0)
+        {
+            return WR_SRTP_AUTH;
+        }
+
+    } else {
+        wr_srtp_put32(roc, (uint32_t) (index >> 16));
+        wr_srtp_hmac(&s->rtp, buf, n, roc, mac);
+
+        if (CRYPTO_memcmp(mac, buf + n, WR_SRTP_CM_TAG) != 0) {
+            return WR_SRTP_AUTH;
+        }
+
+        rc = wr_srtp_ctr(&s->rtp, iv, buf + hlen, n - hlen);
+        if (rc != 0) {
+            return WR_SRTP_ERROR;
+        }
+    }
+
+    if (st == &fresh) {
+        st = wr_srtp_stream_add(s, ssrc);
+        if (st == NULL) {
+            return WR_SRTP_NO_STREAM;
+        }
+
+        *st = fresh;
+    }
+
+    wr_srtp_window_add(&st->rtp, index);
+
+    *len = n;
 
     return WR_SRTP_OK;
 }
 
 
+/*
+ * SRTCP: the first 8 bytes stay clear, the rest is encrypted; then, for
+ * AES-CM (RFC 3711 3.4), E flag + index, then HMAC-SHA1-80 over it all;
+ * for GCM (RFC 7714 9), the tag, then E flag + index, the first 8 bytes
+ * and E flag + index as AAD.
+ */
+
 int
 wr_srtp_protect_rtcp(wr_srtp_t *s, uint8_t *buf, size_t *len, size_t size)
 {
-    int  rc;
+    int       rc;
+    size_t    n;
+    uint8_t   iv[16], word[WR_SRTCP_WORD];
+    uint32_t  index;
 
     if (s->direction != WR_SRTP_OUTBOUND) {
         return WR_SRTP_ERROR;
@@ -463,11 +443,23 @@ wr_srtp_protect_rtcp(wr_srtp_t *s, uint8_t *buf, size_t *len, size_t size)
         return WR_SRTP_ERROR;
     }
 
+    n = *len;
+    index = s->rtcp_index;
+    wr_srtp_put32(word, WR_SRTCP_E | index);
+    wr_srtp_iv(s, &s->rtcp, buf + 4, index, iv);
+
     if (s->profile == WR_SRTP_AEAD_AES_128_GCM) {
-        rc = wr_srtp_rtcp_gcm(s, buf, *len, s->rtcp_index);
+        rc = wr_srtp_gcm(&s->rtcp, iv, 1, buf, WR_SRTP_RTCP_HEADER, word,
+                         WR_SRTCP_WORD, buf + WR_SRTP_RTCP_HEADER,
+                         n - WR_SRTP_RTCP_HEADER, buf + n);
+        memcpy(buf + n + WR_SRTP_GCM_TAG, word, WR_SRTCP_WORD);
 
     } else {
-        rc = wr_srtp_rtcp_cm(s, buf, *len, s->rtcp_index);
+        rc = wr_srtp_ctr(&s->rtcp, iv, buf + WR_SRTP_RTCP_HEADER,
+                         n - WR_SRTP_RTCP_HEADER);
+        memcpy(buf + n, word, WR_SRTCP_WORD);
+        wr_srtp_hmac(&s->rtcp, buf, n + WR_SRTCP_WORD, NULL,
+                     buf + n + WR_SRTCP_WORD);
     }
 
     if (rc != 0) {
@@ -475,7 +467,7 @@ wr_srtp_protect_rtcp(wr_srtp_t *s, uint8_t *buf, size_t *len, size_t size)
     }
 
     s->rtcp_index++;
-    *len += s->rtcp_tag + WR_SRTCP_WORD;
+    *len = n + s->rtcp_tag + WR_SRTCP_WORD;
 
     return WR_SRTP_OK;
 }
@@ -484,8 +476,11 @@ wr_srtp_protect_rtcp(wr_srtp_t *s, uint8_t *buf, size_t *len, size_t size)
 int
 wr_srtp_unprotect_rtcp(wr_srtp_t *s, uint8_t *buf, size_t *len)
 {
-    int                 n;
-    srtp_err_status_t   status;
+    size_t             n, clear;
+    uint8_t            iv[16], mac[SHA_DIGEST_LENGTH];
+    uint8_t           *word;
+    uint32_t           ssrc, index;
+    wr_srtp_stream_t  *st, fresh;
 
     if (s->direction != WR_SRTP_INBOUND) {
         return WR_SRTP_ERROR;
@@ -497,14 +492,69 @@ wr_srtp_unprotect_rtcp(wr_srtp_t *s, uint8_t *buf, size_t *len)
         return WR_SRTP_BAD_PACKET;
     }
 
-    n = (int) *len;
+    n = *len - WR_SRTCP_WORD - s->rtcp_tag;
 
-    status = srtp_unprotect_rtcp(s->srtp, buf, &n);
-    if (status != srtp_err_status_ok) {
-        return wr_srtp_result(status);
+    if (s->profile == WR_SRTP_AEAD_AES_128_GCM) {
+        word = buf + n + WR_SRTP_GCM_TAG;
+
+    } else {
+        word = buf + n;
     }
 
-    *len = (size_t) n;
+    index = wr_srtp_get32(word) & WR_SRTCP_INDEX_MAX;
+    ssrc = wr_srtp_get32(buf + 4);
+
+    st = wr_srtp_stream_find(s, ssrc);
+
+    if (st == NULL) {
+        memset(&fresh, 0, sizeof(wr_srtp_stream_t));
+        fresh.ssrc = ssrc;
+        st = &fresh;
+    }
+
+    if (wr_srtp_window_check(&st->rtcp, index) != WR_SRTP_OK) {
+        return WR_SRTP_REPLAY;
+    }
+
+    /* without the E flag the payload is clear, and authenticated only */
+    clear = (wr_srtp_get32(word) & WR_SRTCP_E) ? WR_SRTP_RTCP_HEADER : n;
+
+    wr_srtp_iv(s, &s->rtcp, buf + 4, index, iv);
+
+    if (s->profile == WR_SRTP_AEAD_AES_128_GCM) {
+        if (wr_srtp_gcm(&s->rtcp, iv, 0, buf, clear, word, WR_SRTCP_WORD,
+                        buf + clear, n - clear, buf + n)
+            != 0)
+        {
+            return WR_SRTP_AUTH;
+        }
+
+    } else {
+        wr_srtp_hmac(&s->rtcp, buf, n + WR_SRTCP_WORD, NULL, mac);
+
+        if (CRYPTO_memcmp(mac, buf + n + WR_SRTCP_WORD, WR_SRTP_CM_TAG)
+            != 0)
+        {
+            return WR_SRTP_AUTH;
+        }
+
+        if (wr_srtp_ctr(&s->rtcp, iv, buf + clear, n - clear) != 0) {
+            return WR_SRTP_ERROR;
+        }
+    }
+
+    if (st == &fresh) {
+        st = wr_srtp_stream_add(s, ssrc);
+        if (st == NULL) {
+            return WR_SRTP_NO_STREAM;
+        }
+
+        *st = fresh;
+    }
+
+    wr_srtp_window_add(&st->rtcp, index);
+
+    *len = n;
 
     return WR_SRTP_OK;
 }
@@ -535,8 +585,8 @@ wr_srtp_set_rtcp_index(wr_srtp_t *s, uint32_t next)
 
 
 /*
- * libsrtp takes ROC 0 while the index is at most 2^15, and the RFC 3711
- * guess (the ROC that puts seq nearest the highest index) after that.
+ * RFC 3711 3.3.1, as libsrtp does it: ROC 0 while the index is at most
+ * 2^15, then the ROC that puts seq nearest the highest index.
  */
 
 uint64_t
@@ -589,10 +639,10 @@ wr_srtp_rtp_trailer(uint16_t profile)
     switch (profile) {
 
     case WR_SRTP_AES128_CM_SHA1_80:
-        return 10;
+        return WR_SRTP_CM_TAG;
 
     case WR_SRTP_AEAD_AES_128_GCM:
-        return 16;
+        return WR_SRTP_GCM_TAG;
 
     default:
         return 0;
@@ -600,77 +650,254 @@ wr_srtp_rtp_trailer(uint16_t profile)
 }
 
 
-/* resuming a stream: see "Rebuilding" in wr_srtp.h */
+/* SSRCs */
 
-static void
-wr_srtp_resume_apply(wr_srtp_t *s, const uint8_t *buf)
+static wr_srtp_stream_t *
+wr_srtp_stream_find(wr_srtp_t *s, uint32_t ssrc)
 {
-    unsigned   i;
-    uint16_t   seq;
-    uint32_t   ssrc;
-    uint64_t   index;
+    unsigned  i;
 
-    ssrc = wr_srtp_get32(buf + 8);
+    /* a handful per PeerConnection: a scan is cheaper than anything else */
 
-    for (i = 0; i < s->nresume; i++) {
-        if (s->resume[i].ssrc != ssrc) {
-            continue;
+    for (i = 0; i < s->nstreams; i++) {
+        if (s->streams[i].ssrc == ssrc) {
+            return &s->streams[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+static wr_srtp_stream_t *
+wr_srtp_stream_add(wr_srtp_t *s, uint32_t ssrc)
+{
+    wr_srtp_stream_t  *st;
+
+    if (s->nstreams == s->streams_size) {
+        if (s->streams_size >= WR_SRTP_STREAMS_MAX) {
+            return NULL;
         }
 
-        /*
-         * libsrtp applies a set ROC to the next packet of a stream; it is
-         * set again for every packet until one passes, so a forged one
-         * cannot leave a wrong ROC behind.
-         */
+        st = realloc(s->streams,
+                     2 * s->streams_size * sizeof(wr_srtp_stream_t));
+        if (st == NULL) {
+            return NULL;
+        }
 
-        seq = (uint16_t) (buf[2] << 8 | buf[3]);
-        index = wr_srtp_index_guess(&s->resume[i].index, seq);
-
-        (void) srtp_set_stream_roc(s->srtp, ssrc, (uint32_t) (index >> 16));
-
-        return;
+        s->streams = st;
+        s->streams_size *= 2;
     }
+
+    st = &s->streams[s->nstreams++];
+    memset(st, 0, sizeof(wr_srtp_stream_t));
+    st->ssrc = ssrc;
+
+    return st;
+}
+
+
+/*
+ * The index of an RTP packet: estimated from the highest index used, or
+ * for the first packet of a resumed SSRC from the stored one, or ROC 0
+ * for the first packet of a new SSRC.
+ */
+
+static uint64_t
+wr_srtp_estimate(const wr_srtp_stream_t *st, uint16_t seq)
+{
+    wr_srtp_index_t  ix;
+
+    if (st->rtp.started) {
+        ix.roc = (uint32_t) (st->rtp.top >> 16);
+        ix.seq = (uint16_t) st->rtp.top;
+        ix.valid = 1;
+
+        return wr_srtp_index_guess(&ix, seq);
+    }
+
+    return wr_srtp_index_guess(&st->resume, seq);
+}
+
+
+static int
+wr_srtp_window_check(const wr_srtp_window_t *w, uint64_t index)
+{
+    uint64_t  bit;
+
+    if (!w->started || index > w->top) {
+        return WR_SRTP_OK;
+    }
+
+    if (w->top - index >= WR_SRTP_WINDOW) {
+        return WR_SRTP_REPLAY;
+    }
+
+    bit = index % WR_SRTP_WINDOW;
+
+    return ((w->bits[bit / 64] >> (bit % 64)) & 1) ? WR_SRTP_REPLAY
+                                                    : WR_SRTP_OK;
 }
 
 
 static void
-wr_srtp_resume_drop(wr_srtp_t *s, uint32_t ssrc)
+wr_srtp_window_add(wr_srtp_window_t *w, uint64_t index)
 {
-    unsigned  i;
+    uint64_t  i, bit;
 
-    for (i = 0; i < s->nresume; i++) {
-        if (s->resume[i].ssrc == ssrc) {
-            s->resume[i] = s->resume[--s->nresume];
-            return;
+    if (!w->started
+        || (index > w->top && index - w->top >= WR_SRTP_WINDOW))
+    {
+        memset(w->bits, 0, sizeof(w->bits));
+        w->top = index;
+        w->started = 1;
+
+    } else if (index > w->top) {
+        /* the slots of the indexes passed over held old ones: clear */
+
+        for (i = w->top + 1; i < index; i++) {
+            bit = i % WR_SRTP_WINDOW;
+            w->bits[bit / 64] &= ~((uint64_t) 1 << (bit % 64));
         }
+
+        w->top = index;
+    }
+
+    bit = index % WR_SRTP_WINDOW;
+    w->bits[bit / 64] |= (uint64_t) 1 << (bit % 64);
+}
+
+
+/* the length of an RTP header with CSRCs and extension; 0: not RTP */
+
+static size_t
+wr_srtp_rtp_header(const uint8_t *buf, size_t len)
+{
+    size_t  hlen;
+
+    if (len < WR_SRTP_RTP_HEADER || (buf[0] >> 6) != 2) {
+        return 0;
+    }
+
+    hlen = WR_SRTP_RTP_HEADER + 4 * (size_t) (buf[0] & 0x0f);
+
+    if (buf[0] & 0x10) {
+        if (hlen + 4 > len) {
+            return 0;
+        }
+
+        hlen += 4 + 4 * (size_t) (buf[hlen + 2] << 8 | buf[hlen + 3]);
+    }
+
+    return hlen <= len ? hlen : 0;
+}
+
+
+/*
+ * The IV of a packet, from the session salt, the SSRC and the 48-bit
+ * index (SRTCP: the 31-bit index).  AES-CM (RFC 3711 4.1.1): (salt <<
+ * 16) ^ (SSRC << 64) ^ (index << 16).  GCM (RFC 7714 8.1, 9.1):
+ * (0x0000 || SSRC || index as 48 bits) ^ salt.
+ */
+
+static void
+wr_srtp_iv(const wr_srtp_t *s, const wr_srtp_ctx_t *ctx, const uint8_t *ssrc,
+    uint64_t index, uint8_t *iv)
+{
+    size_t  i, at;
+
+    memset(iv, 0, 16);
+
+    at = (s->profile == WR_SRTP_AEAD_AES_128_GCM) ? 2 : 4;
+
+    memcpy(iv + at, ssrc, 4);
+
+    for (i = 0; i < 6; i++) {
+        iv[at + 4 + i] = (uint8_t) (index >> (40 - 8 * i));
+    }
+
+    for (i = 0; i < s->master_len - WR_SRTP_KEY_LEN; i++) {
+        iv[i] ^= ctx->salt[i];
     }
 }
 
 
 static int
-wr_srtp_result(srtp_err_status_t status)
+wr_srtp_ctr(const wr_srtp_ctx_t *ctx, const uint8_t *iv, uint8_t *data,
+    size_t len)
 {
-    switch (status) {
+    int  n;
 
-    case srtp_err_status_replay_fail:
-    case srtp_err_status_replay_old:
-    case srtp_err_status_pkt_idx_old:
-        return WR_SRTP_REPLAY;
-
-    case srtp_err_status_auth_fail:
-    case srtp_err_status_cipher_fail:
-        return WR_SRTP_AUTH;
-
-    case srtp_err_status_parse_err:
-    case srtp_err_status_bad_param:
-        return WR_SRTP_BAD_PACKET;
-
-    case srtp_err_status_no_ctx:
-        return WR_SRTP_NO_STREAM;
-
-    default:
-        return WR_SRTP_ERROR;
+    if (len == 0) {
+        return 0;
     }
+
+    return (EVP_CipherInit_ex(ctx->cipher, NULL, NULL, NULL, iv, 1) == 1
+            && EVP_CipherUpdate(ctx->cipher, data, &n, data, (int) len) == 1)
+           ? 0 : -1;
+}
+
+
+/* AES-GCM in place; on decryption -1 also means a tag that did not match */
+
+static int
+wr_srtp_gcm(const wr_srtp_ctx_t *ctx, const uint8_t *iv, int enc,
+    const uint8_t *aad, size_t aad_len, const uint8_t *aad2, size_t aad2_len,
+    uint8_t *data, size_t len, uint8_t *tag)
+{
+    int              n;
+    EVP_CIPHER_CTX  *c;
+
+    c = ctx->cipher;
+
+    if (EVP_CipherInit_ex(c, NULL, NULL, NULL, iv, enc) != 1
+        || EVP_CipherUpdate(c, NULL, &n, aad, (int) aad_len) != 1
+        || (aad2_len
+            && EVP_CipherUpdate(c, NULL, &n, aad2, (int) aad2_len) != 1)
+        || (len && EVP_CipherUpdate(c, data, &n, data, (int) len) != 1))
+    {
+        return -1;
+    }
+
+    if (enc) {
+        return (EVP_CipherFinal_ex(c, data + len, &n) == 1
+                && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG,
+                                       WR_SRTP_GCM_TAG, tag) == 1)
+               ? 0 : -1;
+    }
+
+    return (EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, WR_SRTP_GCM_TAG,
+                                tag) == 1
+            && EVP_CipherFinal_ex(c, data + len, &n) == 1)
+           ? 0 : -1;
+}
+
+
+/* HMAC-SHA1 of buf, then of word if any, from the kept keyed states */
+
+static void
+wr_srtp_hmac(const wr_srtp_ctx_t *ctx, const uint8_t *buf, size_t len,
+    const uint8_t *word, uint8_t *mac)
+{
+    SHA_CTX  sha;
+    uint8_t  inner[SHA_DIGEST_LENGTH], full[SHA_DIGEST_LENGTH];
+
+    sha = ctx->inner;
+    SHA1_Update(&sha, buf, len);
+
+    if (word != NULL) {
+        SHA1_Update(&sha, word, 4);
+    }
+
+    SHA1_Final(inner, &sha);
+
+    sha = ctx->outer;
+    SHA1_Update(&sha, inner, sizeof(inner));
+    SHA1_Final(full, &sha);
+
+    memcpy(mac, full, WR_SRTP_CM_TAG);
+
+    OPENSSL_cleanse(&sha, sizeof(SHA_CTX));
 }
 
 
@@ -682,222 +909,21 @@ wr_srtp_get32(const uint8_t *p)
 }
 
 
-/* outbound SSRCs */
-
-static int
-wr_srtp_out_add(wr_srtp_t *s, uint32_t ssrc, const wr_srtp_index_t *resume)
-{
-    wr_srtp_out_t  *out;
-
-    out = wr_srtp_out_find(s, ssrc);
-
-    if (out == NULL) {
-        if (s->nout == s->out_size) {
-            out = realloc(s->out, (s->out_size + 4) * sizeof(wr_srtp_out_t));
-            if (out == NULL) {
-                return WR_SRTP_ERROR;
-            }
-
-            s->out = out;
-            s->out_size += 4;
-        }
-
-        out = &s->out[s->nout++];
-    }
-
-    memset(out, 0, sizeof(wr_srtp_out_t));
-    out->ssrc = ssrc;
-
-    if (resume != NULL && resume->valid) {
-        out->resume = *resume;
-    }
-
-    return WR_SRTP_OK;
-}
-
-
-static wr_srtp_out_t *
-wr_srtp_out_find(wr_srtp_t *s, uint32_t ssrc)
-{
-    unsigned  i;
-
-    /* a handful per PeerConnection: a scan is cheaper than anything else */
-
-    for (i = 0; i < s->nout; i++) {
-        if (s->out[i].ssrc == ssrc) {
-            return &s->out[i];
-        }
-    }
-
-    return NULL;
-}
-
-
-/*
- * The index of a packet: RFC 3711's estimate from the highest index
- * protected, or for the first packet of a resumed SSRC from the stored
- * one, or ROC 0 for the first packet of a new SSRC; as libsrtp does.
- */
-
-static uint64_t
-wr_srtp_out_index(const wr_srtp_out_t *out, uint16_t seq)
-{
-    wr_srtp_index_t  ix;
-
-    if (out->started) {
-        ix.roc = (uint32_t) (out->top >> 16);
-        ix.seq = (uint16_t) out->top;
-        ix.valid = 1;
-
-        return wr_srtp_index_guess(&ix, seq);
-    }
-
-    return wr_srtp_index_guess(&out->resume, seq);
-}
-
-
 static void
-wr_srtp_out_mark(wr_srtp_out_t *out, uint64_t index)
+wr_srtp_put32(uint8_t *p, uint32_t v)
 {
-    uint64_t  delta;
-
-    if (!out->started) {
-        out->started = 1;
-        out->top = index;
-        out->window[0] = 1;
-        out->window[1] = 0;
-        return;
-    }
-
-    if (index <= out->top) {
-        delta = out->top - index;
-        out->window[delta / 64] |= (uint64_t) 1 << (delta % 64);
-        return;
-    }
-
-    delta = index - out->top;
-    out->top = index;
-
-    if (delta >= WR_SRTP_OUT_WINDOW) {
-        out->window[1] = 0;
-        out->window[0] = 0;
-
-    } else if (delta >= 64) {
-        out->window[1] = out->window[0] << (delta - 64);
-        out->window[0] = 0;
-
-    } else {
-        out->window[1] = out->window[1] << delta
-                         | out->window[0] >> (64 - delta);
-        out->window[0] <<= delta;
-    }
-
-    out->window[0] |= 1;
+    p[0] = (uint8_t) (v >> 24);
+    p[1] = (uint8_t) (v >> 16);
+    p[2] = (uint8_t) (v >> 8);
+    p[3] = (uint8_t) v;
 }
 
 
 /*
- * RFC 3711 3.1: the payload encrypted with the IV
- * (salt << 16) ^ (SSRC << 64) ^ (index << 16), then HMAC-SHA1 over the
- * packet and the ROC, 80 bits of it appended.
- */
-
-static int
-wr_srtp_rtp_cm(wr_srtp_t *s, uint8_t *buf, size_t hlen, size_t len,
-    uint64_t index)
-{
-    int       n;
-    size_t    i;
-    SHA_CTX   sha;
-    uint8_t   iv[16], roc[4], inner[SHA_DIGEST_LENGTH];
-    uint8_t   mac[SHA_DIGEST_LENGTH];
-
-    memset(iv, 0, sizeof(iv));
-    memcpy(iv, s->rtp.salt, 14);
-
-    for (i = 0; i < 4; i++) {
-        iv[4 + i] ^= buf[8 + i];
-    }
-
-    for (i = 0; i < 6; i++) {
-        iv[8 + i] ^= (uint8_t) (index >> (40 - 8 * i));
-    }
-
-    if (len > hlen
-        && (EVP_EncryptInit_ex(s->rtp.cipher, NULL, NULL, NULL, iv) != 1
-            || EVP_EncryptUpdate(s->rtp.cipher, buf + hlen, &n, buf + hlen,
-                                 (int) (len - hlen))
-               != 1))
-    {
-        return -1;
-    }
-
-    for (i = 0; i < 4; i++) {
-        roc[i] = (uint8_t) (index >> (40 - 8 * i));
-    }
-
-    sha = s->rtp.inner;
-    SHA1_Update(&sha, buf, len);
-    SHA1_Update(&sha, roc, sizeof(roc));
-    SHA1_Final(inner, &sha);
-
-    sha = s->rtp.outer;
-    SHA1_Update(&sha, inner, sizeof(inner));
-    SHA1_Final(mac, &sha);
-
-    memcpy(buf + len, mac, s->rtp_tag);
-
-    OPENSSL_cleanse(&sha, sizeof(SHA_CTX));
-
-    return 0;
-}
-
-
-/*
- * RFC 7714 8: IV = (0x0000 || SSRC || ROC || SEQ) ^ salt, the header as
- * AAD, the payload encrypted, the 16-byte tag appended.
- */
-
-static int
-wr_srtp_rtp_gcm(wr_srtp_t *s, uint8_t *buf, size_t hlen, size_t len,
-    uint64_t index)
-{
-    int       n;
-    size_t    i;
-    uint8_t   iv[12];
-
-    memset(iv, 0, sizeof(iv));
-    memcpy(iv + 2, buf + 8, 4);
-
-    for (i = 0; i < 6; i++) {
-        iv[6 + i] = (uint8_t) (index >> (40 - 8 * i));
-    }
-
-    for (i = 0; i < sizeof(iv); i++) {
-        iv[i] ^= s->rtp.salt[i];
-    }
-
-    if (EVP_EncryptInit_ex(s->rtp.cipher, NULL, NULL, NULL, iv) != 1
-        || EVP_EncryptUpdate(s->rtp.cipher, NULL, &n, buf, (int) hlen) != 1
-        || (len > hlen
-            && EVP_EncryptUpdate(s->rtp.cipher, buf + hlen, &n, buf + hlen,
-                                 (int) (len - hlen))
-               != 1)
-        || EVP_EncryptFinal_ex(s->rtp.cipher, buf + len, &n) != 1
-        || EVP_CIPHER_CTX_ctrl(s->rtp.cipher, EVP_CTRL_GCM_GET_TAG,
-                               (int) s->rtp_tag, buf + len)
-           != 1)
-    {
-        return -1;
-    }
-
-    return 0;
-}
-
-
-/*
- * The session keys of one direction's SRTP or SRTCP, from the master key
- * and the three labels (RFC 3711 4.3), ready for use per packet.
+ * The session keys of SRTP (label 0) or SRTCP (label 3) from the master
+ * key (RFC 3711 4.3): label: encryption key, label + 1: authentication
+ * key, label + 2: salt.  The cipher context is keyed once here; each
+ * packet only sets its IV.
  */
 
 static int
@@ -905,7 +931,7 @@ wr_srtp_ctx_init(wr_srtp_t *s, wr_srtp_ctx_t *ctx, unsigned label)
 {
     int                rc;
     size_t             i, salt_len;
-    uint8_t            enc[WR_SRTP_KEY_LEN], auth[WR_SRTCP_AUTH_KEY_LEN];
+    uint8_t            enc[WR_SRTP_KEY_LEN], auth[WR_SRTP_AUTH_KEY_LEN];
     uint8_t            pad[SHA_CBLOCK];
     const uint8_t     *master_salt;
     const EVP_CIPHER  *cipher;
@@ -913,9 +939,10 @@ wr_srtp_ctx_init(wr_srtp_t *s, wr_srtp_ctx_t *ctx, unsigned label)
     salt_len = s->master_len - WR_SRTP_KEY_LEN;
     master_salt = s->master + WR_SRTP_KEY_LEN;
 
-    rc = -1;
+    memset(auth, 0, sizeof(auth));
+    memset(pad, 0, sizeof(pad));
 
-    /* label: encryption key; label + 1: authentication; label + 2: salt */
+    rc = -1;
 
     if (wr_srtp_kdf(s->master, master_salt, salt_len, label, enc,
                     sizeof(enc)) != 0
@@ -932,7 +959,9 @@ wr_srtp_ctx_init(wr_srtp_t *s, wr_srtp_ctx_t *ctx, unsigned label)
     ctx->cipher = EVP_CIPHER_CTX_new();
 
     if (ctx->cipher == NULL
-        || EVP_EncryptInit_ex(ctx->cipher, cipher, NULL, enc, NULL) != 1)
+        || EVP_CipherInit_ex(ctx->cipher, cipher, NULL, enc, NULL,
+                             s->direction == WR_SRTP_OUTBOUND)
+           != 1)
     {
         goto done;
     }
@@ -977,13 +1006,6 @@ done:
 }
 
 
-static void
-wr_srtp_ctx_free(wr_srtp_ctx_t *ctx)
-{
-    EVP_CIPHER_CTX_free(ctx->cipher);
-}
-
-
 /*
  * The AES-CM PRF of RFC 3711 4.3.3 with a key derivation rate of 0: the
  * keystream for the IV (salt XOR label << 48) << 16.  The 96-bit GCM salt
@@ -1021,101 +1043,4 @@ wr_srtp_kdf(const uint8_t *key, const uint8_t *salt, size_t salt_len,
     EVP_CIPHER_CTX_free(ctx);
 
     return rc;
-}
-
-
-/*
- * RFC 3711 3.4: the part after the first 8 bytes is encrypted with the
- * IV (salt << 16) ^ (SSRC << 64) ^ (index << 16), then E flag + index,
- * then HMAC-SHA1 of it all, 80 bits.
- */
-
-static int
-wr_srtp_rtcp_cm(wr_srtp_t *s, uint8_t *buf, size_t len, uint32_t index)
-{
-    int       n;
-    size_t    i;
-    SHA_CTX   sha;
-    uint8_t   iv[16], inner[SHA_DIGEST_LENGTH], mac[SHA_DIGEST_LENGTH];
-    uint32_t  word;
-
-    memset(iv, 0, sizeof(iv));
-    memcpy(iv, s->rtcp.salt, 14);
-
-    for (i = 0; i < 4; i++) {
-        iv[4 + i] ^= buf[4 + i];
-        iv[10 + i] ^= (uint8_t) (index >> (24 - 8 * i));
-    }
-
-    if (EVP_EncryptInit_ex(s->rtcp.cipher, NULL, NULL, NULL, iv) != 1
-        || EVP_EncryptUpdate(s->rtcp.cipher, buf + WR_SRTP_RTCP_HEADER, &n,
-                             buf + WR_SRTP_RTCP_HEADER,
-                             (int) (len - WR_SRTP_RTCP_HEADER))
-           != 1)
-    {
-        return -1;
-    }
-
-    word = htonl(WR_SRTCP_E | index);
-    memcpy(buf + len, &word, WR_SRTCP_WORD);
-
-    sha = s->rtcp.inner;
-    SHA1_Update(&sha, buf, len + WR_SRTCP_WORD);
-    SHA1_Final(inner, &sha);
-
-    sha = s->rtcp.outer;
-    SHA1_Update(&sha, inner, sizeof(inner));
-    SHA1_Final(mac, &sha);
-
-    memcpy(buf + len + WR_SRTCP_WORD, mac, WR_SRTCP_CM_TAG);
-
-    OPENSSL_cleanse(&sha, sizeof(SHA_CTX));
-
-    return 0;
-}
-
-
-/*
- * RFC 7714 9: IV = (0x0000 || SSRC || 0x0000 || index) ^ salt, the
- * first 8 bytes and E flag + index as AAD, the rest encrypted, then the
- * tag, then E flag + index.
- */
-
-static int
-wr_srtp_rtcp_gcm(wr_srtp_t *s, uint8_t *buf, size_t len, uint32_t index)
-{
-    int       n;
-    size_t    i;
-    uint8_t   iv[12];
-    uint32_t  word;
-
-    memset(iv, 0, sizeof(iv));
-    memcpy(iv + 2, buf + 4, 4);
-    word = htonl(index);
-    memcpy(iv + 8, &word, 4);
-
-    for (i = 0; i < sizeof(iv); i++) {
-        iv[i] ^= s->rtcp.salt[i];
-    }
-
-    word = htonl(WR_SRTCP_E | index);
-
-    if (EVP_EncryptInit_ex(s->rtcp.cipher, NULL, NULL, NULL, iv) != 1
-        || EVP_EncryptUpdate(s->rtcp.cipher, NULL, &n, buf,
-                             WR_SRTP_RTCP_HEADER) != 1
-        || EVP_EncryptUpdate(s->rtcp.cipher, NULL, &n, (uint8_t *) &word,
-                             WR_SRTCP_WORD) != 1
-        || EVP_EncryptUpdate(s->rtcp.cipher, buf + WR_SRTP_RTCP_HEADER, &n,
-                             buf + WR_SRTP_RTCP_HEADER,
-                             (int) (len - WR_SRTP_RTCP_HEADER)) != 1
-        || EVP_EncryptFinal_ex(s->rtcp.cipher, buf + len, &n) != 1
-        || EVP_CIPHER_CTX_ctrl(s->rtcp.cipher, EVP_CTRL_GCM_GET_TAG,
-                               WR_SRTCP_GCM_TAG, buf + len) != 1)
-    {
-        return -1;
-    }
-
-    memcpy(buf + len + WR_SRTCP_GCM_TAG, &word, WR_SRTCP_WORD);
-
-    return 0;
 }

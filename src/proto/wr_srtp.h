@@ -20,21 +20,18 @@
  *
  * Packets are changed in place.  Protecting appends the trailer, so the
  * buffer's size must leave WR_SRTP_RTP_TRAILER_MAX (RTCP:
- * WR_SRTP_RTCP_TRAILER_MAX) bytes after the packet; buffers should be
- * 4-byte aligned (libsrtp reads the header as 32-bit words).  Results are
+ * WR_SRTP_RTCP_TRAILER_MAX) bytes after the packet.  Results are
  * WR_SRTP_OK or one of the negative codes below, so that the caller can
  * count replays and authentication failures apart.  Nothing is logged.
- * An inbound session accepts any SSRC; an outbound one protects RTP only
- * for SSRCs added with wr_srtp_add_stream() (the allocation happens there,
- * not on the first packet), and RTCP from any SSRC.  Sessions are not
- * thread-safe; a worker owns the sessions it uses.
+ * An inbound session accepts any SSRC (up to 64; the first packet of a
+ * new SSRC is taken only if it is authentic); an outbound one protects
+ * RTP only for SSRCs added with wr_srtp_add_stream(), and RTCP from any
+ * SSRC.  Sessions are not thread-safe; a worker owns the sessions it
+ * uses.
  *
- * Allocation: this code allocates only in create, add_stream and free.
- * Outbound, per packet, it neither allocates nor locks.  Inbound goes
- * through Debian's libsrtp2, which is built on NSS and allocates inside
- * every unprotect (measured: about 5 allocations per packet for GCM, 14
- * for AES-CM); inbound is once per publisher packet, outbound once per
- * copy, so it is outbound that had to be cheap.
+ * Allocation: this code allocates only in create, in add_stream and on
+ * the first packet of a ninth SSRC of a session, and in free; per
+ * packet it neither allocates, locks nor logs.
  *
  * Rebuilding a session in another process (reload, crashed worker).
  * SRTP encrypts packet i of an SSRC with a keystream that depends on the
@@ -75,19 +72,21 @@
  * before the rebuild and replayed after it, ahead of the first new one,
  * can be accepted once.
  *
- * Outbound: why SRTP and SRTCP are protected here and not by libsrtp.
- * SRTCP: libsrtp 2.5 has no way to set an outbound SRTCP index.  SRTP:
- * the fan-out protects every forwarded packet once per subscriber, and
- * Debian's NSS-based libsrtp2 took about 1.1 us per GCM packet and 4.7 us
- * per AES-CM packet with its allocations and locks; on OpenSSL with keys
- * derived once and contexts kept, 0.5 and 1.0 us (bench/srtp_bench.c).
- * Both follow RFC 3711 (AES-CM, HMAC-SHA1-80) and RFC 7714 (GCM) with one
- * index per SSRC as libsrtp estimates it, and refuse to protect an index
- * twice (a window of the 128 indexes below the highest; older is
- * refused).  The unit tests check the bytes against libsrtp's own
- * protect.  SRTCP uses one index counter per session: (SSRC, index)
- * pairs never repeat, and receivers accept the gaps.  Inbound SRTP and
- * SRTCP go through libsrtp, with its replay window of 1024.
+ * Why this is not libsrtp.  Debian's libsrtp2 is built on NSS, which
+ * allocates and takes a lock inside every protect and unprotect (about
+ * 5 allocations per GCM packet, 14 per AES-CM packet), and took 1.1 us
+ * per 1200-byte GCM packet and 5 us per AES-CM packet, where OpenSSL
+ * with the keys derived once and contexts kept takes 0.5 and 1.0 us
+ * (bench/srtp_bench.c); the fan-out protects once per subscriber.  And
+ * libsrtp 2.5 has no way to set an outbound SRTCP index.  So this is RFC
+ * 3711 (AES-CM, HMAC-SHA1-80) and RFC 7714 (AEAD-AES-128-GCM) on
+ * OpenSSL: per SSRC the index as libsrtp estimates it, and a window of
+ * the 1024 indexes below the highest, in which each index is taken once
+ * (inbound: replays refused; outbound: no index protected twice); older
+ * is refused.  SRTCP carries its index: outbound one counter per
+ * session, so (SSRC, index) pairs never repeat and receivers accept the
+ * gaps; inbound a window per SSRC.  The unit tests check the bytes both
+ * ways against libsrtp itself, and the test peer speaks libsrtp.
  */
 
 #ifndef WR_SRTP_H
