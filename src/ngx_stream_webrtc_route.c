@@ -42,6 +42,12 @@ static void ngx_stream_webrtc_target_resume(ngx_stream_webrtc_target_t *t,
 static uint64_t ngx_stream_webrtc_ix(const wr_srtp_index_t *ix);
 static void ngx_stream_webrtc_epoch(ngx_stream_webrtc_out_t *out,
     uint32_t src, uint16_t seq, uint32_t ts, uint32_t clock);
+static ngx_stream_webrtc_out_t *ngx_stream_webrtc_rtx_out(
+    ngx_stream_webrtc_target_t *t, uint32_t src, uint16_t *osn,
+    uint32_t *ts);
+static uint16_t ngx_stream_webrtc_rtx_seq(ngx_stream_webrtc_out_t *rout);
+static ngx_stream_webrtc_out_t *ngx_stream_webrtc_out_find(
+    ngx_stream_webrtc_peer_t *peer, uint32_t ssrc);
 static uint32_t ngx_stream_webrtc_in_ext(ngx_stream_webrtc_flow_t *flow,
     uint32_t ssrc);
 static void ngx_stream_webrtc_queue(ngx_uint_t n, u_char *data, size_t len,
@@ -88,12 +94,13 @@ void
 ngx_stream_webrtc_forward(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
     size_t len)
 {
-    size_t                        clen;
+    size_t                        clen, osn_off;
     u_char                       *copy;
     uint8_t                       pt;
-    uint16_t                      seq, oseq;
-    uint32_t                      ssrc, src, ts;
+    uint16_t                      seq, oseq, osn, rosn;
+    uint32_t                      ssrc, src, ts, ots;
     ngx_uint_t                    i, k, rtx, count;
+    wr_rtp_t                      rtp;
     ngx_webrtc_shm_t             *sh;
     ngx_connection_t             *c;
     ngx_stream_webrtc_in_t       *in;
@@ -137,8 +144,28 @@ ngx_stream_webrtc_forward(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
     seq = ngx_stream_webrtc_seq(pkt);
     ts = ngx_stream_webrtc_ts(pkt);
     in = &flow->ins[route->mindex];
+    osn_off = 0;
+    osn = 0;
+    rosn = 0;
 
-    if (!rtx) {
+    if (rtx) {
+        /*
+         * RFC 4588: the payload starts with the sequence number of the
+         * packet repaired (OSN), in the publisher's numbering; each copy
+         * renames it.  Only those two bytes: the rest may be E2EE.  A
+         * packet of padding only repairs nothing.
+         */
+
+        if (wr_rtp_parse(&rtp, pkt, len) != WR_RTP_OK
+            || rtp.payload_len < 2)
+        {
+            return;
+        }
+
+        osn_off = rtp.header_len;
+        osn = (uint16_t) (pkt[osn_off] << 8 | pkt[osn_off + 1]);
+
+    } else {
         if (in->src != src) {
             in->src = src;
             in->received = 0;
@@ -173,32 +200,55 @@ ngx_stream_webrtc_forward(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
 
     for (k = 0; k < route->ntargets; k++) {
         t = &route->targets[k];
-        ssrc = rtx ? t->rtx_ssrc : t->ssrc;
 
-        if (t->peer->srtp == NULL || ssrc == 0) {
+        if (t->peer->srtp == NULL) {
             continue;
         }
 
-        out = ngx_stream_webrtc_peer_out(t->peer, ssrc);
+        if (rtx) {
+            rosn = osn;
+            ots = ts;
+            out = ngx_stream_webrtc_rtx_out(t, in->src, &rosn, &ots);
 
-        if (out == NULL) {
-            ngx_webrtc_stat_inc(NGX_WEBRTC_STAT_SRTP_DROPPED, 1);
-            continue;
-        }
+            if (out == NULL) {
+                continue;
+            }
 
-        if (!out->sent || out->src != src) {
-            ngx_stream_webrtc_epoch(out, src, seq, ts, t->clock);
-        }
+            ssrc = t->rtx_ssrc;
+            oseq = ngx_stream_webrtc_rtx_seq(out);
 
-        oseq = (uint16_t) (seq + out->seq_off);
+            /* before protecting: a saved index must never lag a used one */
+            wr_srtp_index_update(&out->index, oseq);
 
-        /* before protecting: a saved index must never lag a used one */
-        wr_srtp_index_update(&out->index, oseq);
+        } else {
+            ssrc = t->ssrc;
 
-        if ((int16_t) (oseq - out->last_seq) > 0) {
-            out->last_seq = oseq;
-            out->last_ts = ts + out->ts_off;
-            out->last_ms = ngx_current_msec;
+            if (ssrc == 0) {
+                continue;
+            }
+
+            out = ngx_stream_webrtc_peer_out(t->peer, ssrc);
+
+            if (out == NULL) {
+                ngx_webrtc_stat_inc(NGX_WEBRTC_STAT_SRTP_DROPPED, 1);
+                continue;
+            }
+
+            if (!out->sent || out->src != src) {
+                ngx_stream_webrtc_epoch(out, src, seq, ts, t->clock);
+            }
+
+            oseq = (uint16_t) (seq + out->seq_off);
+            ots = ts + out->ts_off;
+
+            /* before protecting: a saved index must never lag a used one */
+            wr_srtp_index_update(&out->index, oseq);
+
+            if ((int16_t) (oseq - out->last_seq) > 0) {
+                out->last_seq = oseq;
+                out->last_ts = ots;
+                out->last_ms = ngx_current_msec;
+            }
         }
 
         out->packets++;
@@ -210,7 +260,12 @@ ngx_stream_webrtc_forward(ngx_stream_webrtc_flow_t *flow, u_char *pkt,
         /* the subscriber's SSRC, payload type, sequence and timestamp */
 
         copy[1] = (u_char) ((copy[1] & 0x80) | (rtx ? t->rtx_pt : t->pt));
-        wr_rtp_rewrite(copy, ssrc, oseq, ts + out->ts_off);
+        wr_rtp_rewrite(copy, ssrc, oseq, ots);
+
+        if (rtx) {
+            copy[osn_off] = (u_char) (rosn >> 8);
+            copy[osn_off + 1] = (u_char) rosn;
+        }
 
         clen = len;
 
@@ -285,6 +340,79 @@ ngx_stream_webrtc_epoch(ngx_stream_webrtc_out_t *out, uint32_t src,
     out->last_ts = ts + out->ts_off;
     out->last_ms = ngx_current_msec;
     out->sent = 1;
+}
+
+
+/*
+ * An RTX packet of the publisher for one subscriber: the packet it
+ * repairs (*osn: in, the publisher's seq; out, the subscriber's) must be
+ * of the primary stream's current epoch, which also gives the timestamp
+ * (*ts) its offset.  A packet from before the epoch, or from another
+ * source, has no number the subscriber knows: no copy.  Returns the
+ * subscriber's RTX stream.
+ */
+
+static ngx_stream_webrtc_out_t *
+ngx_stream_webrtc_rtx_out(ngx_stream_webrtc_target_t *t, uint32_t src,
+    uint16_t *osn, uint32_t *ts)
+{
+    uint16_t                  s;
+    ngx_stream_webrtc_out_t  *out, *rout;
+
+    if (t->rtx_ssrc == 0 || t->ssrc == 0) {
+        return NULL;
+    }
+
+    out = ngx_stream_webrtc_out_find(t->peer, t->ssrc);
+
+    if (out == NULL || !out->sent || out->src != src) {
+        return NULL;
+    }
+
+    s = (uint16_t) (*osn + out->seq_off);
+
+    if ((int16_t) (s - out->start) < 0
+        || (int16_t) (out->last_seq - s) < 0)
+    {
+        return NULL;
+    }
+
+    rout = ngx_stream_webrtc_peer_out(t->peer, t->rtx_ssrc);
+
+    if (rout == NULL) {
+        ngx_webrtc_stat_inc(NGX_WEBRTC_STAT_SRTP_DROPPED, 1);
+        return NULL;
+    }
+
+    *osn = s;
+    *ts += out->ts_off;
+
+    return rout;
+}
+
+
+/*
+ * The next sequence number on a subscriber's RTX SSRC.  RTX packets are
+ * numbered here, one after another, whether forwarded from the publisher
+ * or answered from the cache: an offset from the publisher's numbering
+ * would collide with the answers.  The first goes on after anything sent
+ * on the SSRC before, here or by another worker (the saved index).
+ */
+
+static uint16_t
+ngx_stream_webrtc_rtx_seq(ngx_stream_webrtc_out_t *rout)
+{
+    if (!rout->sent) {
+        /* no saved index: from the clock, unlikely where another began */
+        rout->last_seq = rout->index.valid
+                         ? rout->index.seq
+                         : (uint16_t) (ngx_current_msec & 0x7fff);
+        rout->sent = 1;
+        rout->src = 0;
+        rout->start = (uint16_t) (rout->last_seq + 1);
+    }
+
+    return ++rout->last_seq;
 }
 
 
@@ -974,15 +1102,7 @@ ngx_stream_webrtc_resend(ngx_stream_webrtc_flow_t *flow, ngx_uint_t mindex,
                 continue;
             }
 
-            if (!rout->sent) {
-                /* an RTX epoch of its own, after anything sent before */
-                rout->last_seq = rout->index.valid ? rout->index.seq : 0;
-                rout->sent = 1;
-                rout->src = 0;
-                rout->start = (uint16_t) (rout->last_seq + 1);
-            }
-
-            rseq = ++rout->last_seq;
+            rseq = ngx_stream_webrtc_rtx_seq(rout);
             wr_srtp_index_update(&rout->index, rseq);
 
             /* RFC 4588: the original sequence number, then the payload */

@@ -15,6 +15,12 @@
 
 static gboolean wp_media_tick(gpointer data);
 static gboolean wp_media_rtcp_tick(gpointer data);
+static void wp_media_rtx_queue(wp_tx_t *t, const wp_rtp_t *r, uint32_t seq,
+    const uint8_t *payload, size_t len);
+static void wp_media_rtx_send(wp_pc_t *pc, wp_tx_t *t, uint32_t seq);
+static void wp_media_rtx_note(wp_pc_t *pc, const wp_rtp_t *r,
+    const wp_payload_t *pl);
+static void wp_media_rtx_in(wp_pc_t *pc, const wp_rtp_t *r);
 
 
 void
@@ -44,6 +50,8 @@ wp_pc_media(wp_pc_t *pc, int on)
                                       wp_media_tick, pc, NULL);
 
     } else if (!on && pc->sending) {
+        /* the copies still waiting go now, so none is due at the end */
+        wp_media_rtx_flush(pc);
         pc->sending = 0;
         g_source_remove(pc->tick);
         pc->tick = 0;
@@ -153,6 +161,12 @@ wp_media_send_rtp(wp_pc_t *pc, wp_tx_t *t, int marker, uint32_t ts,
 
     seq = t->seq++;
     h = wp_rtp_write(buf, &r, t->mid_ext, t->mid);
+
+    if (t->rtx_q && seq % o->send_rtx == 0) {
+        /* the payload says so: a receiver knows a copy must come */
+        flags |= WP_F_RTX;
+    }
+
     leveled = 0;
 
     if (t->kind == 'a' && o->nlevels) {
@@ -184,6 +198,10 @@ wp_media_send_rtp(wp_pc_t *pc, wp_tx_t *t, int marker, uint32_t ts,
         buf[len - 1] ^= 0x5a;
     }
 
+    if (flags & WP_F_RTX) {
+        wp_media_rtx_queue(t, &r, seq, buf + h, n);
+    }
+
     if (srtp_protect(pc->srtp_tx, buf, &len) != srtp_err_status_ok) {
         pc->srtp_err++;
         return;
@@ -194,6 +212,87 @@ wp_media_send_rtp(wp_pc_t *pc, wp_tx_t *t, int marker, uint32_t ts,
     pc->peer->level_packets += leveled;
     t->bytes += n;
     t->last_ts = ts;
+
+    if (t->nrtx) {
+        wp_media_rtx_send(pc, t, seq);
+    }
+}
+
+
+/* ---- RTX (RFC 4588), sending: --send-rtx --------------------------------- */
+
+static void
+wp_media_rtx_queue(wp_tx_t *t, const wp_rtp_t *r, uint32_t seq,
+    const uint8_t *payload, size_t len)
+{
+    wp_rtx_copy_t  *c;
+
+    if (t->nrtx == WP_RTX_QUEUE) {
+        return;
+    }
+
+    c = &t->rtx_q[(t->rtx_head + t->nrtx++) % WP_RTX_QUEUE];
+    c->due = seq + WP_RTX_DELAY;
+    c->seq = r->seq;
+    c->ts = r->ts;
+    c->marker = r->marker;
+    c->len = len;
+    memcpy(c->payload, payload, len);
+}
+
+
+/*
+ * The copies due once the packet of payload seq went (all of them for
+ * seq UINT32_MAX): on the RTX SSRC, with their own sequence numbers, the
+ * original timestamp, and the original sequence number (OSN) first.
+ */
+static void
+wp_media_rtx_send(wp_pc_t *pc, wp_tx_t *t, uint32_t seq)
+{
+    int             len;
+    size_t          h;
+    uint8_t         buf[WP_PKT_MAX];
+    wp_rtp_t        r;
+    wp_rtx_copy_t  *c;
+
+    while (t->nrtx && t->rtx_q[t->rtx_head].due <= seq) {
+        c = &t->rtx_q[t->rtx_head];
+        t->rtx_head = (t->rtx_head + 1) % WP_RTX_QUEUE;
+        t->nrtx--;
+
+        r.pt = t->rtx_pt;
+        r.marker = c->marker;
+        r.seq = t->rtx_seq++;
+        r.ts = c->ts;
+        r.ssrc = t->rtx_ssrc;
+
+        h = wp_rtp_write(buf, &r, t->mid_ext, t->mid);
+        buf[h] = (uint8_t) (c->seq >> 8);
+        buf[h + 1] = (uint8_t) c->seq;
+        memcpy(buf + h + 2, c->payload, c->len);
+        len = h + 2 + c->len;
+
+        if (srtp_protect(pc->srtp_tx, buf, &len) != srtp_err_status_ok) {
+            pc->srtp_err++;
+            continue;
+        }
+
+        wp_pc_send(pc, buf, len);
+        t->rtx_packets++;
+    }
+}
+
+
+void
+wp_media_rtx_flush(wp_pc_t *pc)
+{
+    int  i;
+
+    for (i = 0; i < pc->ntx; i++) {
+        if (pc->tx[i].nrtx) {
+            wp_media_rtx_send(pc, &pc->tx[i], UINT32_MAX);
+        }
+    }
 }
 
 
@@ -320,6 +419,11 @@ wp_media_rtp_in(wp_pc_t *pc, uint8_t *buf, int len)
     }
 
     kind = pc->pt_kind[r.pt];
+    if (kind == 'r') {
+        wp_media_rtx_in(pc, &r);
+        return;
+    }
+
     if (kind == 0) {
         if (pc->peer->opts.dump) {
             /* recorded as kind '?' and counted there: the test judges */
@@ -389,6 +493,186 @@ wp_media_rtp_in(wp_pc_t *pc, uint8_t *buf, int len)
     }
 
     wp_rxs_account(s, &pl, r.len, now);
+
+    if (kind == 'v' && pc->rtx_seen && !pc->peer->opts.dump) {
+        wp_media_rtx_note(pc, &r, &pl);
+    }
+}
+
+
+/* ---- RTX, receiving: --rtx ----------------------------------------------- */
+
+static uint64_t
+wp_media_hash(const uint8_t *p, size_t n)
+{
+    size_t    i;
+    uint64_t  h;
+
+    /* FNV-1a: two different payloads of ours do not collide by chance */
+    h = 0xcbf29ce484222325ULL;
+
+    for (i = 0; i < n; i++) {
+        h = (h ^ p[i]) * 0x100000001b3ULL;
+    }
+
+    return h;
+}
+
+
+static void
+wp_media_rtx_note(wp_pc_t *pc, const wp_rtp_t *r, const wp_payload_t *pl)
+{
+    gint64          *key;
+    wp_rtx_seen_t   *e;
+
+    e = &pc->rtx_seen[r->seq % WP_RTX_HIST];
+    e->seq = r->seq;
+    e->valid = 1;
+    e->due = (pl->flags & WP_F_RTX) != 0;
+    e->ts = r->ts;
+    e->len = r->len;
+    e->hash = wp_media_hash(r->payload, r->len);
+
+    if (e->due) {
+        key = g_new(gint64, 1);
+        *key = (gint64) ((uint64_t) pl->origin << 32 | pl->seq);
+
+        if (g_hash_table_contains(pc->rtx_due, key)) {
+            g_free(key);
+
+        } else {
+            g_hash_table_insert(pc->rtx_due, key, GINT_TO_POINTER(1));
+        }
+    }
+}
+
+
+/*
+ * An RTX packet: its OSN must name a video packet we got, by the sequence
+ * number we got it with, and carry that packet's payload and timestamp.
+ */
+static void
+wp_media_rtx_in(wp_pc_t *pc, const wp_rtp_t *r)
+{
+    int              i;
+    gint64          *key;
+    uint16_t         osn;
+    wp_payload_t     pl;
+    wp_rtx_seen_t   *e;
+    wp_rtx_stats_t  *st = &pc->rtx;
+
+    st->received++;
+
+    if (st->have_last && r->seq != (uint16_t) (st->last_seq + 1)) {
+        st->jumps++;
+    }
+
+    st->last_seq = r->seq;
+    st->have_last = 1;
+
+    if (r->len < 2 || pc->rtx_seen == NULL) {
+        st->padding++;
+        return;
+    }
+
+    osn = (uint16_t) ((r->payload[0] << 8) | r->payload[1]);
+
+    if (pc->nack_sent && osn == pc->nack_seq) {
+        st->nack_answers++;
+    }
+
+    e = &pc->rtx_seen[osn % WP_RTX_HIST];
+
+    if (!e->valid || e->seq != osn) {
+        st->orphans++;
+        wp_log(pc->peer, "%s: RTX seq %u: OSN %u names no packet we got",
+               pc->name, r->seq, osn);
+        return;
+    }
+
+    if (e->len != r->len - 2
+        || e->hash != wp_media_hash(r->payload + 2, r->len - 2))
+    {
+        st->mismatch++;
+        wp_log(pc->peer, "%s: RTX seq %u: OSN %u, not the payload we got "
+               "with that seq", pc->name, r->seq, osn);
+        return;
+    }
+
+    if (e->ts != r->ts) {
+        st->bad_ts++;
+        wp_log(pc->peer, "%s: RTX seq %u: OSN %u, timestamp %u, not %u",
+               pc->name, r->seq, osn, r->ts, e->ts);
+        return;
+    }
+
+    st->recovered++;
+
+    if (wp_payload_check(r->payload + 2, r->len - 2, 'v', &pl) != 0) {
+        return;
+    }
+
+    for (i = 0; i < st->norigins && st->origins[i] != pl.origin; i++) {
+        /* void */
+    }
+
+    if (i == st->norigins && i < WP_MAX_STREAMS) {
+        st->origins[st->norigins++] = pl.origin;
+    }
+
+    if (pl.flags & WP_F_RTX) {
+        key = g_new(gint64, 1);
+        *key = (gint64) ((uint64_t) pl.origin << 32 | pl.seq);
+        g_hash_table_replace(pc->rtx_due, key, GINT_TO_POINTER(2));
+    }
+}
+
+
+/*
+ * Copies due that never came: of a packet flagged WP_F_RTX that we got,
+ * when we also got the packet sent after its copy (WP_RTX_DELAY + 1
+ * later). The copy went between the two, on the same path, so it should
+ * have arrived; a subscription moved away in between does not count.
+ */
+uint64_t
+wp_media_rtx_missing(wp_pc_t *pc)
+{
+    int             i;
+    gint64         *key;
+    gpointer        k, v;
+    uint32_t        origin, seq;
+    uint64_t        missing;
+    GHashTableIter  it;
+
+    missing = 0;
+
+    if (pc->rtx_due == NULL) {
+        return 0;
+    }
+
+    g_hash_table_iter_init(&it, pc->rtx_due);
+
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        key = k;
+        origin = (uint32_t) ((uint64_t) *key >> 32);
+        seq = (uint32_t) *key;
+
+        if (GPOINTER_TO_INT(v) != 1) {
+            continue;
+        }
+
+        for (i = 0; i < pc->nrxs; i++) {
+            if (pc->rxs[i].origin == origin && pc->rxs[i].kind == 'v'
+                && wp_rxs_seen(&pc->rxs[i], seq + WP_RTX_DELAY + 1))
+            {
+                missing++;
+                wp_log(pc->peer, "%s: no RTX copy of %u:%u", pc->name,
+                       origin, seq);
+            }
+        }
+    }
+
+    return missing;
 }
 
 
@@ -457,6 +741,32 @@ wp_media_send_rtcp(wp_pc_t *pc, uint8_t *buf, size_t n)
 
 
 /*
+ * The packet a NACK asks for: one we got, two before the last; with RTX,
+ * one whose payload does not also bring a copy from the publisher, so
+ * that an RTX naming it is the server's answer.
+ */
+static uint16_t
+wp_media_nack_seq(wp_pc_t *pc, const wp_src_t *s)
+{
+    uint16_t        seq, k;
+    wp_rtx_seen_t  *e;
+
+    seq = (uint16_t) (s->max_seq - 2);
+
+    for (k = 2; pc->rtx_seen && k < 16; k++) {
+        e = &pc->rtx_seen[(uint16_t) (s->max_seq - k) % WP_RTX_HIST];
+
+        if (e->valid && !e->due && e->seq == (uint16_t) (s->max_seq - k)) {
+            seq = e->seq;
+            break;
+        }
+    }
+
+    return seq;
+}
+
+
+/*
  * Like a browser, one compound packet per stream: SR + SDES for what we
  * send, RR + SDES (+ PLI/NACK) for what we receive. A single RR with every
  * report block would make a server that classifies RTCP by the first block
@@ -516,10 +826,11 @@ wp_media_rtcp_tick(gpointer data)
 
             if (o->send_nack && !pc->nack_sent) {
                 /* one we did get: the server retransmits or forwards it */
-                n += wp_rtcp_nack(buf + n, me, s->ssrc, s->max_seq - 2, 0);
+                pc->nack_seq = wp_media_nack_seq(pc, s);
+                n += wp_rtcp_nack(buf + n, me, s->ssrc, pc->nack_seq, 0);
                 pc->nack_sent = 1;
                 wp_log(pc->peer, "%s: NACK sent for SSRC %u seq %u",
-                       pc->name, s->ssrc, (uint16_t) (s->max_seq - 2));
+                       pc->name, s->ssrc, pc->nack_seq);
             }
         }
 

@@ -17,6 +17,7 @@
 #define WP_PROTO       "UDP/TLS/RTP/SAVPF"
 #define WP_PT_OPUS     111
 #define WP_PT_VP8      96
+#define WP_PT_RTX      97
 
 
 static void wp_pc_gathering_done(NiceAgent *agent, guint stream,
@@ -347,6 +348,48 @@ wp_pc_add_tx(wp_pc_t *pc, wp_sdp_m_t *m, char kind, int pt)
 
     m->ssrc[m->nssrc++] = t->ssrc;
     g_strlcpy(m->cname, "wr-peer", sizeof(m->cname));
+
+    if (kind == 'v' && pc->peer->opts.rtx) {
+        t->rtx_ssrc = g_random_int() | 1;
+        t->rtx_seq = g_random_int() & 0x7fff;
+        m->ssrc[m->nssrc++] = t->rtx_ssrc;
+        m->fid = 1;
+    }
+}
+
+
+/* the payload type of an rtx codec in m that repairs pt, or -1 */
+static int
+wp_pc_rtx_for(const wp_sdp_m_t *m, int pt)
+{
+    int   i;
+    char  apt[16];
+
+    snprintf(apt, sizeof(apt), "apt=%d", pt);
+
+    for (i = 0; i < m->npt; i++) {
+        if (strcasecmp(m->pt[i].codec, "rtx") == 0
+            && strcmp(m->pt[i].fmtp, apt) == 0)
+        {
+            return m->pt[i].pt;
+        }
+    }
+
+    return -1;
+}
+
+
+/* RTX will arrive with payload type pt: what its checks need */
+static void
+wp_pc_rtx_receive(wp_pc_t *pc, int pt)
+{
+    pc->pt_kind[pt] = 'r';
+
+    if (pc->rtx_seen == NULL) {
+        pc->rtx_seen = g_new0(wp_rtx_seen_t, WP_RTX_HIST);
+        pc->rtx_due = g_hash_table_new_full(g_int64_hash, g_int64_equal,
+                                            g_free, NULL);
+    }
 }
 
 
@@ -439,6 +482,20 @@ wp_pc_offer(wp_pc_t *pc, int send, int recv)
         p->pli = 1;
         p->fir = 1;
         pc->pt_kind[WP_PT_VP8] = 'v';
+
+        if (o->rtx) {
+            p = &m->pt[m->npt++];
+            p->pt = WP_PT_RTX;
+            g_strlcpy(p->codec, "rtx", sizeof(p->codec));
+            p->rate = 90000;
+            snprintf(p->fmtp, sizeof(p->fmtp), "apt=%d", WP_PT_VP8);
+
+            if (recv) {
+                /* an echo: our own copies come back */
+                wp_pc_rtx_receive(pc, WP_PT_RTX);
+            }
+        }
+
         s->nm++;
     }
 
@@ -491,6 +548,13 @@ wp_pc_set_answer(wp_pc_t *pc, const char *text)
             }
 
             t->mid_ext = m->mid_ext;
+            t->rtx_pt = t->rtx_ssrc ? wp_pc_rtx_for(m, t->pt) : -1;
+            t->rtx_pt = t->rtx_pt > 0 ? t->rtx_pt : 0;
+
+            if (t->rtx_pt && pc->peer->opts.send_rtx && t->rtx_q == NULL) {
+                t->rtx_q = g_new0(wp_rtx_copy_t, WP_RTX_QUEUE);
+            }
+
             if (m->port == 0 || strcmp(m->dir, "sendonly") == 0
                 || strcmp(m->dir, "inactive") == 0)
             {
@@ -539,7 +603,7 @@ wp_pc_choose(const wp_sdp_m_t *m)
 char *
 wp_pc_answer(wp_pc_t *pc, const char *offer)
 {
-    int           i, k;
+    int           i, k, rtx;
     char          err[256], *sdp;
     wp_sdp_t     *s;
     wp_sdp_m_t   *m, *om;
@@ -585,12 +649,25 @@ wp_pc_answer(wp_pc_t *pc, const char *offer)
         m->npt = 1;
         m->pt[0] = om->pt[k];
         m->mid_ext = om->mid_ext;
+        rtx = pc->peer->opts.rtx ? wp_pc_rtx_for(om, om->pt[k].pt) : -1;
 
         if (strcmp(om->dir, "sendonly") == 0
             || strcmp(om->dir, "sendrecv") == 0)
         {
             g_strlcpy(m->dir, "recvonly", sizeof(m->dir));
             pc->pt_kind[om->pt[k].pt] = om->kind[0];
+
+            if (rtx > 0 && om->kind[0] == 'v') {
+                /* accepted: the packets of its pt are checked as RTX */
+                m->pt[m->npt].pt = rtx;
+                g_strlcpy(m->pt[m->npt].codec, "rtx",
+                          sizeof(m->pt[0].codec));
+                m->pt[m->npt].rate = om->pt[k].rate;
+                snprintf(m->pt[m->npt].fmtp, sizeof(m->pt[0].fmtp),
+                         "apt=%d", om->pt[k].pt);
+                m->npt++;
+                wp_pc_rtx_receive(pc, rtx);
+            }
 
             if (om->kind[0] == 'a') {
                 pc->expect_audio = 1;
@@ -797,6 +874,16 @@ wp_pc_free(wp_pc_t *pc)
     for (i = 0; i < pc->nrxs; i++) {
         wp_rxs_free(&pc->rxs[i]);
     }
+
+    for (i = 0; i < pc->ntx; i++) {
+        g_free(pc->tx[i].rtx_q);
+    }
+
+    if (pc->rtx_due) {
+        g_hash_table_destroy(pc->rtx_due);
+    }
+
+    g_free(pc->rtx_seen);
 
     g_free(pc->remote);
     g_free(pc);

@@ -128,6 +128,34 @@ wp_rtcp_add(wp_rtcp_stats_t *sum, const wp_rtcp_stats_t *s)
 }
 
 
+static void
+wp_rtx_add(wp_rtx_stats_t *sum, const wp_rtx_stats_t *s)
+{
+    int  i, k;
+
+    sum->received += s->received;
+    sum->recovered += s->recovered;
+    sum->mismatch += s->mismatch;
+    sum->bad_ts += s->bad_ts;
+    sum->orphans += s->orphans;
+    sum->padding += s->padding;
+    sum->jumps += s->jumps;
+    sum->nack_answers += s->nack_answers;
+
+    for (i = 0; i < s->norigins; i++) {
+        for (k = 0; k < sum->norigins; k++) {
+            if (sum->origins[k] == s->origins[i]) {
+                break;
+            }
+        }
+
+        if (k == sum->norigins && k < WP_MAX_STREAMS) {
+            sum->origins[sum->norigins++] = s->origins[i];
+        }
+    }
+}
+
+
 static json_t *
 wp_rtcp_json(const wp_rtcp_stats_t *s)
 {
@@ -188,6 +216,8 @@ wp_report(wp_peer_t *peer)
     uint64_t         corrupt, unknown, srtp_err, replay, late;
     uint64_t         s_pkts, s_bytes, s_audio, s_video, keys, dropped;
     uint64_t         rtcp_tx, pli_tx, nack_tx, bad_srtp, replays;
+    uint64_t         rtx_sent, rtx_missing;
+    wp_rtx_stats_t   rtx;
     wp_rtcp_stats_t  rtcp, pub;
     const char      *profile, *hangup;
 
@@ -196,6 +226,8 @@ wp_report(wp_peer_t *peer)
     memset(&video, 0, sizeof(video));
     memset(&rtcp, 0, sizeof(rtcp));
     memset(&pub, 0, sizeof(pub));
+    memset(&rtx, 0, sizeof(rtx));
+    rtx_sent = rtx_missing = 0;
     all.lat = g_array_new(FALSE, FALSE, sizeof(guint32));
     audio.lat = g_array_new(FALSE, FALSE, sizeof(guint32));
     video.lat = g_array_new(FALSE, FALSE, sizeof(guint32));
@@ -266,7 +298,11 @@ wp_report(wp_peer_t *peer)
                 pc->tx[k].packets;
             keys += pc->tx[k].keyframes;
             dropped += pc->tx[k].dropped;
+            rtx_sent += pc->tx[k].rtx_packets;
         }
+
+        wp_rtx_add(&rtx, &pc->rtx);
+        rtx_missing += wp_media_rtx_missing(pc);
 
         if (pc->ntx > 0) {
             wp_rtcp_add(&pub, &pc->rtcp_rx);
@@ -308,6 +344,19 @@ wp_report(wp_peer_t *peer)
         } else if (unknown) {
             wp_fail(peer, "%" G_GUINT64_FORMAT " packets with payload "
                     "types never negotiated", unknown);
+
+        } else if (rtx.mismatch || rtx.bad_ts) {
+            wp_fail(peer, "%" G_GUINT64_FORMAT " RTX packets named a packet "
+                    "we got but carried another payload, %" G_GUINT64_FORMAT
+                    " another timestamp", rtx.mismatch, rtx.bad_ts);
+
+        } else if ((rtx.orphans || rtx_missing)
+                   && peer->opts.max_loss == 0)
+        {
+            /* with loss allowed, a lost original or copy explains either */
+            wp_fail(peer, "%" G_GUINT64_FORMAT " RTX packets named a packet "
+                    "we never got, %" G_GUINT64_FORMAT " copies due never "
+                    "came", rtx.orphans, rtx_missing);
 
         } else if (loss > peer->opts.max_loss) {
             wp_fail(peer, "loss %.3f%% above --max-loss %.3f%%", loss,
@@ -389,6 +438,22 @@ wp_report(wp_peer_t *peer)
     json_object_set_new(json_object_get(r, "rtcp"), "nack_sent",
                         json_integer(nack_tx));
     json_object_set_new(r, "publisher_rtcp", wp_rtcp_json(&pub));
+
+    if (peer->opts.rtx) {
+        v = json_pack("{sIsIsIsIsIsIsIsIsIsI}",
+                      "sent", (json_int_t) rtx_sent,
+                      "received", (json_int_t) rtx.received,
+                      "recovered", (json_int_t) rtx.recovered,
+                      "mismatch", (json_int_t) rtx.mismatch,
+                      "bad_ts", (json_int_t) rtx.bad_ts,
+                      "orphans", (json_int_t) rtx.orphans,
+                      "missing", (json_int_t) rtx_missing,
+                      "padding", (json_int_t) rtx.padding,
+                      "seq_jumps", (json_int_t) rtx.jumps,
+                      "nack_answers", (json_int_t) rtx.nack_answers);
+        json_object_set_new(v, "origins", json_integer(rtx.norigins));
+        json_object_set_new(r, "rtx", v);
+    }
 
     g_array_free(all.lat, TRUE);
     g_array_free(audio.lat, TRUE);

@@ -281,6 +281,23 @@ wp_rxs_account(wp_rxs_t *s, const wp_payload_t *pl, size_t bytes,
 }
 
 
+/* 1 if the packet of the sender's seq arrived */
+int
+wp_rxs_seen(const wp_rxs_t *s, uint32_t seq)
+{
+    uint32_t  bit;
+
+    if (s->seen == NULL || seq < s->base) {
+        return 0;
+    }
+
+    bit = seq - s->base;
+
+    return bit / 8 < s->seen->len
+           && (s->seen->data[bit / 8] & (1 << (bit % 8))) != 0;
+}
+
+
 void
 wp_rxs_free(wp_rxs_t *s)
 {

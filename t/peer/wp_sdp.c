@@ -372,6 +372,12 @@ wp_sdp_write(const wp_sdp_t *s)
             }
         }
 
+        if (m->fid && m->nssrc >= 2) {
+            /* RFC 4588: the retransmission SSRC of the first */
+            g_string_append_printf(o, "a=ssrc-group:FID %u %u\r\n",
+                                   m->ssrc[0], m->ssrc[1]);
+        }
+
         for (k = 0; k < m->nssrc; k++) {
             g_string_append_printf(o, "a=ssrc:%u cname:%s\r\n"
                                       "a=ssrc:%u msid:wr-peer %s\r\n",

@@ -68,10 +68,18 @@ static const char  *wp_usage =
     "                         (-10 dBov), quiet (-127) or a number 0..127\n"
     "  --dump FILE            subscribe: write every RTP packet received\n"
     "                         (after SRTP) to FILE, skip the payload check\n"
+    "  --rtx                  negotiate RTX (RFC 4588) for video; check\n"
+    "                         every RTX packet received against the video\n"
+    "  --send-rtx N           with --rtx: send every Nth video packet again\n"
+    "                         as RTX, a few packets later\n"
+    "  --switch FEED          subscribe: halfway through --duration, switch\n"
+    "                         the video to FEED's (no renegotiation)\n"
     "  -v, --verbose          log signaling and states to stderr\n";
 
 
 static void wp_on_event(json_t *msg, void *data);
+static json_t *wp_message_ok(wp_peer_t *peer, wp_pc_t *pc, json_t *body,
+    const char *type, const char *sdp, json_t **reply);
 static void wp_on_talking(wp_peer_t *peer, wp_pc_t *pc, json_t *msg);
 
 
@@ -521,6 +529,52 @@ wp_up_timeout(wp_peer_t *peer)
 }
 
 
+/*
+ * --switch: every subscription's video now comes from the video of
+ * another publisher, in the same m-line; the server sends no new offer.
+ */
+static void
+wp_switch(wp_peer_t *peer)
+{
+    guint        i;
+    json_t      *body, *reply, *data, *changes;
+    wp_pc_t     *pc;
+    const char  *ok;
+
+    for (i = 0; i < peer->pcs->len && !peer->failed; i++) {
+        pc = g_ptr_array_index(peer->pcs, i);
+        if (pc->video_mid[0] == '\0') {
+            continue;
+        }
+
+        body = json_pack("{sss[{sIssss}]}", "request", "switch",
+                         "streams", "feed", peer->opts.switch_feed,
+                         "mid", pc->feed_video_mid,
+                         "sub_mid", pc->video_mid);
+        data = wp_message_ok(peer, pc, body, NULL, NULL, &reply);
+        if (data == NULL) {
+            return;
+        }
+
+        ok = json_string_value(json_object_get(data, "switched"));
+        changes = json_object_get(data, "changes");
+
+        if (ok == NULL || strcmp(ok, "ok") != 0
+            || json_integer_value(changes) != 1)
+        {
+            wp_fail(peer, "%s: switch to feed %" JSON_INTEGER_FORMAT
+                    " changed nothing", pc->name, peer->opts.switch_feed);
+
+        } else {
+            wp_log(peer, "%s: video switched to feed %" JSON_INTEGER_FORMAT,
+                   pc->name, peer->opts.switch_feed);
+        }
+
+        json_decref(reply);
+    }
+}
+
+
 /* media for --duration, then the drain */
 static void
 wp_run(wp_peer_t *peer)
@@ -540,7 +594,14 @@ wp_run(wp_peer_t *peer)
         wp_pc_media(pc, 1);
     }
 
-    wp_wait(wp_failed, peer, peer->opts.duration);
+    if (peer->opts.switch_feed) {
+        wp_wait(wp_failed, peer, peer->opts.duration / 2);
+        wp_switch(peer);
+        wp_wait(wp_failed, peer, peer->opts.duration / 2);
+
+    } else {
+        wp_wait(wp_failed, peer, peer->opts.duration);
+    }
 
     for (i = 0; i < peer->pcs->len; i++) {
         pc = g_ptr_array_index(peer->pcs, i);
@@ -652,6 +713,29 @@ wp_publisher(wp_peer_t *peer)
 }
 
 
+/* the video m-line of a subscription and its publisher's mid (--switch) */
+static void
+wp_video_mids(wp_pc_t *pc, json_t *data)
+{
+    size_t       i;
+    json_t      *st;
+    const char  *type, *mid, *feed_mid;
+
+    json_array_foreach(json_object_get(data, "streams"), i, st) {
+        type = json_string_value(json_object_get(st, "type"));
+        mid = json_string_value(json_object_get(st, "mid"));
+        feed_mid = json_string_value(json_object_get(st, "feed_mid"));
+
+        if (type && mid && feed_mid && strcmp(type, "video") == 0) {
+            g_strlcpy(pc->video_mid, mid, sizeof(pc->video_mid));
+            g_strlcpy(pc->feed_video_mid, feed_mid,
+                      sizeof(pc->feed_video_mid));
+            return;
+        }
+    }
+}
+
+
 /* join as subscriber to feed, answer, start; does not wait for media */
 static wp_pc_t *
 wp_subscriber(wp_peer_t *peer, const char *name, json_int_t feed)
@@ -692,6 +776,8 @@ wp_subscriber(wp_peer_t *peer, const char *name, json_int_t feed)
 
         return NULL;
     }
+
+    wp_video_mids(pc, data);
 
     sdp = wp_jsep(peer, pc, reply, "offer");
     if (sdp == NULL || wp_gather(peer, pc) != 0) {
@@ -817,6 +903,9 @@ wp_options(wp_opts_t *o, int argc, char **argv)
         { "expect-hangup", required_argument, NULL, 'H' },
         { "audio-level-pattern", required_argument, NULL, 'a' },
         { "dump", required_argument, NULL, 'O' },
+        { "rtx", no_argument, NULL, 1003 },
+        { "send-rtx", required_argument, NULL, 1004 },
+        { "switch", required_argument, NULL, 1005 },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -870,6 +959,9 @@ wp_options(wp_opts_t *o, int argc, char **argv)
         case 'T': o->stop_consent = 1; break;
         case 'H': o->expect_hangup = optarg; break;
         case 'O': o->dump = optarg; break;
+        case 1003: o->rtx = 1; break;
+        case 1004: o->send_rtx = atoi(optarg); break;
+        case 1005: o->switch_feed = strtoll(optarg, NULL, 10); break;
         case 'v': o->verbose = 1; break;
         case 'a':
             if (wp_level_pattern(o, optarg) != 0) {
@@ -902,6 +994,9 @@ wp_options(wp_opts_t *o, int argc, char **argv)
         || o->audio_size > 1400 || o->subscribers < 1
         || o->inject_drop < 0 || o->inject_corrupt < 0
         || o->inject_bad_srtp < 0 || o->replay < 0
+        || o->send_rtx < 0 || (o->send_rtx && !o->rtx)
+        || o->switch_feed < 0
+        || (o->switch_feed && strcmp(o->mode, "subscribe") != 0)
         || (o->expect_hangup && o->expect_hangup[0] == '\0')
         || (o->dump && strcmp(o->mode, "subscribe") != 0)
         || (o->video_kbps == 0 && o->audio_pps == 0)

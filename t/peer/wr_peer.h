@@ -31,6 +31,10 @@
 #define WP_PAYLOAD_HDR   22      /* our header inside every RTP payload */
 #define WP_VP8_PREFIX    11      /* VP8 descriptor + frame header before it */
 
+#define WP_RTX_DELAY     5       /* --send-rtx: a copy 5 packets later */
+#define WP_RTX_QUEUE     8       /* copies waiting, more than WP_RTX_DELAY */
+#define WP_RTX_HIST      1024    /* received video packets an OSN may name */
+
 
 typedef struct wp_peer_s   wp_peer_t;
 typedef struct wp_pc_s     wp_pc_t;
@@ -71,6 +75,9 @@ typedef struct {
     int           replay;          /* send every Nth SRTP packet twice */
     int           bad_fingerprint; /* a=fingerprint that is not ours */
     int           stop_consent;    /* no STUN once the call is up */
+    int           rtx;             /* negotiate RTX (RFC 4588) for video */
+    int           send_rtx;        /* send every Nth video packet as RTX */
+    json_int_t    switch_feed;     /* subscribe: switch video halfway */
     const char   *expect_hangup;   /* pass only on this server hangup */
     const char   *dump;            /* subscribe: record what arrives */
     int           verbose;
@@ -119,6 +126,7 @@ typedef struct {
     int           ncand;
     char          cand[WP_SDP_MAX_CAND][192];
     unsigned      rtcp_mux:1;
+    unsigned      fid:1;           /* ssrc[0] and ssrc[1]: a FID group */
 } wp_sdp_m_t;
 
 typedef struct {
@@ -143,6 +151,7 @@ const char *wp_sdp_attr(const wp_sdp_t *s, const wp_sdp_m_t *m,
 #define WP_F_FIRST  0x01           /* first packet of a frame */
 #define WP_F_LAST   0x02
 #define WP_F_KEY    0x04
+#define WP_F_RTX    0x08           /* sent again as RTX (--send-rtx) */
 
 typedef struct {
     int           pt;
@@ -199,6 +208,7 @@ size_t wp_payload_write(uint8_t *p, size_t n, char kind, uint32_t origin,
 int wp_payload_check(const uint8_t *p, size_t n, char kind, wp_payload_t *pl);
 void wp_rxs_account(wp_rxs_t *s, const wp_payload_t *pl, size_t bytes,
     int64_t now_us);
+int wp_rxs_seen(const wp_rxs_t *s, uint32_t seq);
 void wp_rxs_free(wp_rxs_t *s);
 size_t wp_rtcp_sr(uint8_t *p, uint32_t ssrc, uint32_t rtp_ts,
     uint32_t packets, uint32_t octets);
@@ -215,6 +225,42 @@ uint64_t wp_ntp_now(void);
 
 
 /* ---- PeerConnection (wp_pc.c, wp_dtls.c, wp_media.c) --------------------- */
+
+/* a video packet to be sent again as RTX (--send-rtx) */
+typedef struct {
+    uint32_t      due;             /* after the packet of this payload seq */
+    uint16_t      seq;             /* its RTP seq: the OSN */
+    uint32_t      ts;
+    int           marker;
+    size_t        len;
+    uint8_t       payload[WP_PKT_MAX];
+} wp_rtx_copy_t;
+
+/* a video packet received, for the RTX packets that may name it */
+typedef struct {
+    uint16_t      seq;
+    uint8_t       valid;
+    uint8_t       due;             /* flagged WP_F_RTX: a copy will come */
+    uint32_t      ts;
+    size_t        len;
+    uint64_t      hash;            /* of the payload */
+} wp_rtx_seen_t;
+
+/* what the RTX packets a PC received said */
+typedef struct {
+    uint64_t      received;
+    uint64_t      recovered;       /* named a packet we got, same bytes */
+    uint64_t      mismatch;        /* named one we got, other bytes */
+    uint64_t      bad_ts;          /* same bytes, another timestamp */
+    uint64_t      orphans;         /* named a packet we never got */
+    uint64_t      padding;         /* no OSN: padding only */
+    uint64_t      jumps;           /* RTX seq not one after the last */
+    uint64_t      nack_answers;    /* named the packet we NACKed */
+    uint16_t      last_seq;
+    int           have_last;
+    int           norigins;
+    uint32_t      origins[WP_MAX_STREAMS];    /* senders repaired */
+} wp_rtx_stats_t;
 
 typedef struct {
     char          kind;            /* 'a' or 'v' */
@@ -235,6 +281,13 @@ typedef struct {
     uint64_t      keyframes;
     uint64_t      dropped;         /* by --inject-drop */
     uint32_t      last_ts;
+    int           rtx_pt;          /* 0: the answer took no RTX */
+    uint32_t      rtx_ssrc;
+    uint16_t      rtx_seq;
+    uint64_t      rtx_packets;
+    wp_rtx_copy_t *rtx_q;          /* --send-rtx: WP_RTX_QUEUE, a ring */
+    int           rtx_head;
+    int           nrtx;
 } wp_tx_t;
 
 /* an incoming RTP SSRC: for receiver reports and as PLI/NACK target */
@@ -304,6 +357,14 @@ struct wp_pc_s {
     int64_t       first_video_rx;
     int           pli_sent;
     int           nack_sent;
+    uint16_t      nack_seq;
+
+    /* --rtx: the video received by RTP seq, the copies due, the checks */
+    wp_rtx_seen_t *rtx_seen;       /* WP_RTX_HIST, by seq */
+    GHashTable   *rtx_due;         /* origin << 32 | seq -> 1 due, 2 got */
+    wp_rtx_stats_t rtx;
+    char          video_mid[32];   /* subscriber: our video m-line */
+    char          feed_video_mid[32];   /* and its publisher's mid */
 
     wp_rtcp_stats_t rtcp_rx;
     uint64_t      rtcp_tx;
@@ -333,6 +394,8 @@ void wp_pc_send(wp_pc_t *pc, const uint8_t *p, size_t n);
 void wp_pc_media(wp_pc_t *pc, int on);
 void wp_media_start(wp_pc_t *pc);
 void wp_media_rtp_in(wp_pc_t *pc, uint8_t *buf, int len);
+void wp_media_rtx_flush(wp_pc_t *pc);
+uint64_t wp_media_rtx_missing(wp_pc_t *pc);
 void wp_media_rtcp_in(wp_pc_t *pc, uint8_t *buf, int len);
 void wp_dump_rtp(wp_pc_t *pc, const wp_rtp_t *r, char kind,
     const wp_src_t *src, wp_payload_t *pl, int64_t now);
