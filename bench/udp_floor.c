@@ -2,8 +2,9 @@
  * The floor for one forwarded packet on this machine: what the SFU's
  * fan-out cannot avoid, measured the way bench.pl measures the SFU.  One
  * thread plays the worker: for each "incoming" packet it makes one copy
- * per destination, GCM-protects it with wr_srtp (optional) and sends the
- * copies with sendmmsg() in batches of 64, as the module does; its CPU
+ * per destination, GCM-protects it with wr_srtp (optional; a session per
+ * destination, as each subscriber has its own keys) and sends the copies
+ * with sendmmsg() in batches of 64, as the module does; its CPU
  * time per packet (including the loopback receive path the kernel runs
  * in the sender's context) is the floor.  Another thread drains N
  * receiving sockets with recvmmsg() and counts.  Not a test: it prints
@@ -115,7 +116,7 @@ main(int argc, char **argv)
     rx_t                 rx;
     pthread_t            thread;
     socklen_t            slen;
-    wr_srtp_t           *srtp;
+    wr_srtp_t          **srtp;
     wr_srtp_keys_t       keys;
     struct sockaddr_in  *dst;
     static uint8_t       copies[BATCH][PKT_MAX];
@@ -141,7 +142,7 @@ main(int argc, char **argv)
     rx.stop = 0;
     rx.received = 0;
 
-    srtp = wr_srtp_create(&keys, WR_SRTP_OUTBOUND, WR_SRTP_SERVER);
+    srtp = calloc(n, sizeof(wr_srtp_t *));
 
     if (rx.fds == NULL || dst == NULL || srtp == NULL) {
         return 1;
@@ -162,7 +163,15 @@ main(int argc, char **argv)
             return 1;
         }
 
-        (void) wr_srtp_add_stream(srtp, 0x1000 + i, NULL);
+        keys.server_key[0] = (uint8_t) i;
+        srtp[i] = wr_srtp_create(&keys, WR_SRTP_OUTBOUND, WR_SRTP_SERVER);
+
+        if (srtp[i] == NULL
+            || wr_srtp_add_stream(srtp[i], 0x1000 + i, NULL) != WR_SRTP_OK)
+        {
+            fprintf(stderr, "SRTP session\n");
+            return 1;
+        }
     }
 
     tx = socket(AF_INET, SOCK_DGRAM, 0);
@@ -202,7 +211,7 @@ main(int argc, char **argv)
                     len = 12 + PAYLOAD;
 
                     if (protect
-                        && wr_srtp_protect_rtp(srtp, copies[k], &len,
+                        && wr_srtp_protect_rtp(srtp[i + k], copies[k], &len,
                                                PKT_MAX)
                            != WR_SRTP_OK)
                     {
@@ -241,7 +250,9 @@ main(int argc, char **argv)
     rx.stop = 1;
     pthread_join(thread, NULL);
 
-    wr_srtp_free(srtp);
+    for (i = 0; i < n; i++) {
+        wr_srtp_free(srtp[i]);
+    }
 
     return 0;
 }
