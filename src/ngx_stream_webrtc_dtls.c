@@ -249,15 +249,17 @@ ngx_stream_webrtc_start_srtp(ngx_stream_webrtc_flow_t *flow,
             flow->in_ssrc[i] = saved->in_ssrc[i];
             flow->in_index[i] = saved->in_index[i];
         }
+    }
 
-        if (saved->out_index[i].valid
+    for (i = 0; saved->out && i < NGX_WEBRTC_PC_OUT_SSRCS; i++) {
+        if (saved->out[i].index.valid
             && flow->nssrcs < NGX_STREAM_WEBRTC_SSRCS
-            && wr_srtp_add_stream(flow->srtp_out, saved->out_ssrc[i],
-                                  &saved->out_index[i])
+            && wr_srtp_add_stream(flow->srtp_out, saved->out[i].ssrc,
+                                  &saved->out[i].index)
                == WR_SRTP_OK)
         {
-            flow->ssrcs[flow->nssrcs] = saved->out_ssrc[i];
-            flow->out_index[flow->nssrcs] = saved->out_index[i];
+            flow->ssrcs[flow->nssrcs] = saved->out[i].ssrc;
+            flow->out_index[flow->nssrcs] = saved->out[i].index;
             flow->nssrcs++;
         }
     }
@@ -321,15 +323,17 @@ ngx_stream_webrtc_save(ngx_stream_webrtc_flow_t *flow)
     {
         for (i = 0; i < NGX_WEBRTC_PC_SSRCS; i++) {
             if (flow->in_index[i].valid) {
-                ngx_webrtc_pc_save_index_locked(&h->pc, 0, flow->in_ssrc[i],
-                                                &flow->in_index[i]);
+                (void) ngx_webrtc_pc_save_index_locked(wcf, &h->pc, 0,
+                                                       flow->in_ssrc[i],
+                                                       &flow->in_index[i]);
             }
         }
 
         for (i = 0; i < flow->nssrcs; i++) {
             if (flow->out_index[i].valid) {
-                ngx_webrtc_pc_save_index_locked(&h->pc, 1, flow->ssrcs[i],
-                                                &flow->out_index[i]);
+                (void) ngx_webrtc_pc_save_index_locked(wcf, &h->pc, 1,
+                                                       flow->ssrcs[i],
+                                                       &flow->out_index[i]);
             }
         }
 
@@ -357,12 +361,16 @@ ngx_stream_webrtc_adopt(ngx_stream_webrtc_flow_t *flow)
     ngx_webrtc_pc_t      *saved;
     ngx_webrtc_conf_t    *wcf;
     ngx_webrtc_handle_t  *h;
+    ngx_webrtc_pc_out_t  *out;
 
     c = flow->session->connection;
     wcf = ngx_stream_webrtc_worker->wcf;
 
     saved = ngx_palloc(c->pool, sizeof(ngx_webrtc_pc_t));
-    if (saved == NULL) {
+    out = ngx_palloc(c->pool,
+                     NGX_WEBRTC_PC_OUT_SSRCS * sizeof(ngx_webrtc_pc_out_t));
+
+    if (saved == NULL || out == NULL) {
         return NGX_ERROR;
     }
 
@@ -382,7 +390,15 @@ ngx_stream_webrtc_adopt(ngx_stream_webrtc_flow_t *flow)
         return NGX_DECLINED;
     }
 
+    /* a copy to read after the lock, the sent SSRCs' slots with it */
+
     *saved = h->pc;
+
+    if (h->pc.out) {
+        ngx_memcpy(out, h->pc.out,
+                   NGX_WEBRTC_PC_OUT_SSRCS * sizeof(ngx_webrtc_pc_out_t));
+        saved->out = out;
+    }
 
     flow->handle = ngx_webrtc_handle_id(h);
     ngx_memcpy(flow->ufrag, h->pc.ufrag, NGX_WEBRTC_ICE_UFRAG_LEN);

@@ -715,12 +715,12 @@ ngx_stream_webrtc_target_resume(ngx_stream_webrtc_target_t *t,
             continue;
         }
 
-        for (i = 0; i < NGX_WEBRTC_PC_SSRCS; i++) {
-            if (pc->out_index[i].valid && pc->out_ssrc[i] == ssrc
-                && ngx_stream_webrtc_ix(&pc->out_index[i])
+        for (i = 0; pc->out && i < NGX_WEBRTC_PC_OUT_SSRCS; i++) {
+            if (pc->out[i].index.valid && pc->out[i].ssrc == ssrc
+                && ngx_stream_webrtc_ix(&pc->out[i].index)
                    > ngx_stream_webrtc_ix(&out->index))
             {
-                out->index = pc->out_index[i];
+                out->index = pc->out[i].index;
             }
         }
 
@@ -808,13 +808,15 @@ ngx_stream_webrtc_peer_get(uint64_t id, ngx_uint_t generation,
 
         /* streams sent before, here or by another worker: go on after */
 
-        for (i = 0; peer->srtp && i < NGX_WEBRTC_PC_SSRCS; i++) {
-            if (!pc->out_index[i].valid) {
+        for (i = 0; peer->srtp && pc->out && i < NGX_WEBRTC_PC_OUT_SSRCS;
+             i++)
+        {
+            if (!pc->out[i].index.valid) {
                 continue;
             }
 
             for (k = 0; k < peer->nssrcs; k++) {
-                if (peer->out[k].ssrc == pc->out_ssrc[i]) {
+                if (peer->out[k].ssrc == pc->out[i].ssrc) {
                     break;
                 }
             }
@@ -826,7 +828,7 @@ ngx_stream_webrtc_peer_get(uint64_t id, ngx_uint_t generation,
 
                 out = &peer->out[peer->nssrcs++];
                 ngx_memzero(out, sizeof(ngx_stream_webrtc_out_t));
-                out->ssrc = pc->out_ssrc[i];
+                out->ssrc = pc->out[i].ssrc;
             }
 
             out = &peer->out[k];
@@ -837,11 +839,11 @@ ngx_stream_webrtc_peer_get(uint64_t id, ngx_uint_t generation,
              * sent since.
              */
 
-            if (ngx_stream_webrtc_ix(&pc->out_index[i])
+            if (ngx_stream_webrtc_ix(&pc->out[i].index)
                 > ngx_stream_webrtc_ix(&out->index)
                   + (out->sent ? NGX_STREAM_WEBRTC_RESERVE : 0))
             {
-                out->index = pc->out_index[i];
+                out->index = pc->out[i].index;
                 out->sent = 0;
             }
         }
@@ -960,13 +962,13 @@ ngx_stream_webrtc_route_save(ngx_stream_webrtc_flow_t *flow)
                 v = ngx_stream_webrtc_ix(&peer->out[n].index)
                     + NGX_STREAM_WEBRTC_RESERVE;
 
-                for (j = 0; j < NGX_WEBRTC_PC_SSRCS; j++) {
-                    if (h->pc.out_index[j].valid
-                        && h->pc.out_ssrc[j] == peer->out[n].ssrc
-                        && ngx_stream_webrtc_ix(&h->pc.out_index[j]) > v)
+                for (j = 0; h->pc.out && j < NGX_WEBRTC_PC_OUT_SSRCS; j++) {
+                    if (h->pc.out[j].index.valid
+                        && h->pc.out[j].ssrc == peer->out[n].ssrc
+                        && ngx_stream_webrtc_ix(&h->pc.out[j].index) > v)
                     {
                         /* another worker reserved more: keep that */
-                        v = ngx_stream_webrtc_ix(&h->pc.out_index[j]);
+                        v = ngx_stream_webrtc_ix(&h->pc.out[j].index);
                     }
                 }
 
@@ -974,8 +976,16 @@ ngx_stream_webrtc_route_save(ngx_stream_webrtc_flow_t *flow)
                 ix.seq = (uint16_t) v;
                 ix.valid = 1;
 
-                ngx_webrtc_pc_save_index_locked(&h->pc, 1,
-                                                peer->out[n].ssrc, &ix);
+                if (ngx_webrtc_pc_save_index_locked(wcf, &h->pc, 1,
+                                                    peer->out[n].ssrc, &ix)
+                    == NGX_ERROR)
+                {
+                    /* a rebuilt context would have to guess: say so */
+                    ngx_log_error(NGX_LOG_ALERT,
+                                  flow->session->connection->log, 0,
+                                  "webrtc: zone is full, SRTP index of "
+                                  "handle %uL not saved", peer->node.key);
+                }
             }
         }
     }

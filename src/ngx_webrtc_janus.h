@@ -57,7 +57,8 @@
 #define NGX_WEBRTC_ICE_UFRAG_LEN   8
 #define NGX_WEBRTC_ICE_PWD_LEN     24
 #define NGX_WEBRTC_OPAQUE_ID_LEN   128
-#define NGX_WEBRTC_PC_SSRCS        16
+#define NGX_WEBRTC_PC_SSRCS        16     /* received: a publisher's */
+#define NGX_WEBRTC_PC_OUT_SSRCS    64     /* sent: 2 per m-line (+ RTX) */
 
 /* events queued for one session before the oldest are dropped */
 #define NGX_WEBRTC_MAX_EVENTS      1024
@@ -112,6 +113,13 @@ struct ngx_webrtc_session_s {
  * A PeerConnection's signaling side.  The media half reads it from the
  * zone by the local ICE username fragment.
  */
+/* where one SSRC a PeerConnection is sent has got to */
+typedef struct {
+    uint32_t                      ssrc;
+    wr_srtp_index_t               index;
+} ngx_webrtc_pc_out_t;
+
+
 typedef struct {
     u_char                        ufrag[NGX_WEBRTC_ICE_UFRAG_LEN + 1];
     u_char                        pwd[NGX_WEBRTC_ICE_PWD_LEN + 1];
@@ -144,9 +152,13 @@ typedef struct {
      */
     uint32_t                      in_ssrc[NGX_WEBRTC_PC_SSRCS];
     wr_srtp_index_t               in_index[NGX_WEBRTC_PC_SSRCS];
-    uint32_t                      out_ssrc[NGX_WEBRTC_PC_SSRCS];
-    wr_srtp_index_t               out_index[NGX_WEBRTC_PC_SSRCS];
     uint32_t                      rtcp_index;
+
+    /*
+     * Sent: as many SSRCs as a subscription to every feed can have, so
+     * allocated in the zone at the first save (only PCs that send).
+     */
+    ngx_webrtc_pc_out_t          *out;           /* NGX_WEBRTC_PC_OUT_SSRCS */
 } ngx_webrtc_pc_t;
 
 
@@ -256,9 +268,9 @@ ngx_webrtc_handle_t *ngx_webrtc_pc_addr_lookup_locked(ngx_webrtc_conf_t *wcf,
 void ngx_webrtc_pc_addr_insert_value(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
 
-/* save or read where an SRTP stream got to (dir: 0 in, 1 out) */
-void ngx_webrtc_pc_save_index_locked(ngx_webrtc_pc_t *pc, ngx_uint_t dir,
-    uint32_t ssrc, wr_srtp_index_t *ix);
+/* save where an SRTP stream got to (dir: 0 in, 1 out) */
+ngx_int_t ngx_webrtc_pc_save_index_locked(ngx_webrtc_conf_t *wcf,
+    ngx_webrtc_pc_t *pc, ngx_uint_t dir, uint32_t ssrc, wr_srtp_index_t *ix);
 
 #define ngx_webrtc_session_id(s)  ((uint64_t) (s)->node.key)
 #define ngx_webrtc_handle_id(h)   ((uint64_t) (h)->node.key)

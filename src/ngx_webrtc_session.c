@@ -647,6 +647,11 @@ ngx_webrtc_pc_close_locked(ngx_webrtc_conf_t *wcf, ngx_webrtc_handle_t *h)
 
     ngx_rbtree_delete(&wcf->sh->pc_tree, &h->pc_node);
     ngx_webrtc_pc_set_addr_locked(wcf, h, NULL, 0);
+
+    if (h->pc.out) {
+        ngx_slab_free_locked(wcf->shpool, h->pc.out);
+    }
+
     ngx_memzero(&h->pc, sizeof(ngx_webrtc_pc_t));
 
     /* the media half's routes to it must go */
@@ -836,31 +841,67 @@ ngx_webrtc_pc_addr_lookup_locked(ngx_webrtc_conf_t *wcf,
 }
 
 
-void
-ngx_webrtc_pc_save_index_locked(ngx_webrtc_pc_t *pc, ngx_uint_t dir,
-    uint32_t ssrc, wr_srtp_index_t *ix)
+ngx_int_t
+ngx_webrtc_pc_save_index_locked(ngx_webrtc_conf_t *wcf, ngx_webrtc_pc_t *pc,
+    ngx_uint_t dir, uint32_t ssrc, wr_srtp_index_t *ix)
 {
-    uint32_t         *ssrcs;
-    ngx_uint_t        i, free;
-    wr_srtp_index_t  *index;
+    ngx_uint_t            i, free;
+    ngx_webrtc_pc_out_t  *out;
 
-    ssrcs = dir ? pc->out_ssrc : pc->in_ssrc;
-    index = dir ? pc->out_index : pc->in_index;
-    free = NGX_WEBRTC_PC_SSRCS;
+    if (dir == 0) {
+        free = NGX_WEBRTC_PC_SSRCS;
 
-    for (i = 0; i < NGX_WEBRTC_PC_SSRCS; i++) {
-        if (index[i].valid && ssrcs[i] == ssrc) {
-            index[i] = *ix;
-            return;
+        for (i = 0; i < NGX_WEBRTC_PC_SSRCS; i++) {
+            if (pc->in_index[i].valid && pc->in_ssrc[i] == ssrc) {
+                pc->in_index[i] = *ix;
+                return NGX_OK;
+            }
+
+            if (!pc->in_index[i].valid && free == NGX_WEBRTC_PC_SSRCS) {
+                free = i;
+            }
         }
 
-        if (!index[i].valid && free == NGX_WEBRTC_PC_SSRCS) {
+        if (free == NGX_WEBRTC_PC_SSRCS) {
+            return NGX_DECLINED;
+        }
+
+        pc->in_ssrc[free] = ssrc;
+        pc->in_index[free] = *ix;
+
+        return NGX_OK;
+    }
+
+    if (pc->out == NULL) {
+        pc->out = ngx_slab_calloc_locked(wcf->shpool,
+                                         NGX_WEBRTC_PC_OUT_SSRCS
+                                         * sizeof(ngx_webrtc_pc_out_t));
+        if (pc->out == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    out = pc->out;
+    free = NGX_WEBRTC_PC_OUT_SSRCS;
+
+    for (i = 0; i < NGX_WEBRTC_PC_OUT_SSRCS; i++) {
+        if (out[i].index.valid && out[i].ssrc == ssrc) {
+            out[i].index = *ix;
+            return NGX_OK;
+        }
+
+        if (!out[i].index.valid && free == NGX_WEBRTC_PC_OUT_SSRCS) {
             free = i;
         }
     }
 
-    if (free < NGX_WEBRTC_PC_SSRCS) {
-        ssrcs[free] = ssrc;
-        index[free] = *ix;
+    if (free == NGX_WEBRTC_PC_OUT_SSRCS) {
+        /* more than a PeerConnection can be sent: cannot happen */
+        return NGX_DECLINED;
     }
+
+    out[free].ssrc = ssrc;
+    out[free].index = *ix;
+
+    return NGX_OK;
 }
