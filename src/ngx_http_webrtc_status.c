@@ -15,13 +15,16 @@
 #include "ngx_http_webrtc.h"
 
 
-static json_t *ngx_http_webrtc_status_json(ngx_webrtc_shm_t *sh);
+static json_t *ngx_http_webrtc_status_json(ngx_webrtc_shm_t *sh,
+    ngx_slab_pool_t *shpool);
 static ngx_int_t ngx_http_webrtc_status_prometheus(ngx_http_request_t *r,
-    ngx_webrtc_shm_t *sh, ngx_str_t *out);
+    ngx_webrtc_shm_t *sh, ngx_slab_pool_t *shpool, ngx_str_t *out);
 static ngx_uint_t ngx_http_webrtc_status_wants_prometheus(
     ngx_http_request_t *r);
 static json_t *ngx_http_webrtc_codecs_json(u_char *codecs);
 static json_t *ngx_http_webrtc_counters_json(uint64_t *stat);
+static ngx_uint_t ngx_http_webrtc_zone_pages(ngx_slab_pool_t *shpool);
+static size_t ngx_http_webrtc_zone_used(ngx_slab_pool_t *shpool);
 
 
 ngx_int_t
@@ -53,7 +56,8 @@ ngx_http_webrtc_status_handler(ngx_http_request_t *r)
 
     if (prometheus) {
         ngx_shmtx_lock(&wcf->shpool->mutex);
-        rc = ngx_http_webrtc_status_prometheus(r, wcf->sh, &out);
+        rc = ngx_http_webrtc_status_prometheus(r, wcf->sh, wcf->shpool,
+                                               &out);
         ngx_shmtx_unlock(&wcf->shpool->mutex);
 
         if (rc != NGX_OK) {
@@ -65,7 +69,7 @@ ngx_http_webrtc_status_handler(ngx_http_request_t *r)
 
     } else {
         ngx_shmtx_lock(&wcf->shpool->mutex);
-        root = ngx_http_webrtc_status_json(wcf->sh);
+        root = ngx_http_webrtc_status_json(wcf->sh, wcf->shpool);
         ngx_shmtx_unlock(&wcf->shpool->mutex);
 
         if (root == NULL) {
@@ -171,10 +175,10 @@ ngx_http_webrtc_status_wants_prometheus(ngx_http_request_t *r)
 
 
 static json_t *
-ngx_http_webrtc_status_json(ngx_webrtc_shm_t *sh)
+ngx_http_webrtc_status_json(ngx_webrtc_shm_t *sh, ngx_slab_pool_t *shpool)
 {
     json_t                    *root, *server, *cert, *rooms, *room, *totals;
-    json_t                    *workers, *worker;
+    json_t                    *workers, *worker, *zone;
     uint64_t                   total[NGX_WEBRTC_STAT_N];
     ngx_uint_t                 i;
     ngx_queue_t               *q;
@@ -183,6 +187,7 @@ ngx_http_webrtc_status_json(ngx_webrtc_shm_t *sh)
 
     totals = NULL;
     workers = NULL;
+    zone = NULL;
 
     root = json_object();
     if (root == NULL) {
@@ -246,6 +251,15 @@ ngx_http_webrtc_status_json(ngx_webrtc_shm_t *sh)
                        "peerconnections", (json_int_t) sh->npeerconnections,
                        "counters", ngx_http_webrtc_counters_json(total));
 
+    /* pages in use, whole or in part: what sessions and rooms take */
+
+    zone = json_pack("{s:I, s:I, s:I, s:I}",
+                     "size", (json_int_t) (shpool->end - (u_char *) shpool),
+                     "pages", (json_int_t) ngx_http_webrtc_zone_pages(shpool),
+                     "free_pages", (json_int_t) shpool->pfree,
+                     "used_bytes",
+                     (json_int_t) ngx_http_webrtc_zone_used(shpool));
+
     workers = json_array();
 
     for (i = 0; i < NGX_WEBRTC_MAX_WORKER_SLOTS; i++) {
@@ -269,7 +283,7 @@ ngx_http_webrtc_status_json(ngx_webrtc_shm_t *sh)
     }
 
     if (server == NULL || cert == NULL || rooms == NULL || totals == NULL
-        || workers == NULL)
+        || zone == NULL || workers == NULL)
     {
         goto failed;
     }
@@ -278,6 +292,7 @@ ngx_http_webrtc_status_json(ngx_webrtc_shm_t *sh)
     json_object_set_new(root, "certificate", cert);
     json_object_set_new(root, "rooms", rooms);
     json_object_set_new(root, "totals", totals);
+    json_object_set_new(root, "zone", zone);
     json_object_set_new(root, "workers", workers);
 
     return root;
@@ -288,6 +303,7 @@ failed:
     json_decref(cert);
     json_decref(rooms);
     json_decref(totals);
+    json_decref(zone);
     json_decref(workers);
     json_decref(root);
 
@@ -341,7 +357,7 @@ ngx_http_webrtc_counters_json(uint64_t *stat)
 
 static ngx_int_t
 ngx_http_webrtc_status_prometheus(ngx_http_request_t *r,
-    ngx_webrtc_shm_t *sh, ngx_str_t *out)
+    ngx_webrtc_shm_t *sh, ngx_slab_pool_t *shpool, ngx_str_t *out)
 {
     u_char             *p, *last;
     size_t              size;
@@ -388,10 +404,19 @@ ngx_http_webrtc_status_prometheus(ngx_http_request_t *r,
                      "# HELP webrtc_generation Configurations applied "
                      "to the zone.\n"
                      "# TYPE webrtc_generation gauge\n"
-                     "webrtc_generation %uA\n",
+                     "webrtc_generation %uA\n"
+                     "# HELP webrtc_zone_size_bytes The shared zone.\n"
+                     "# TYPE webrtc_zone_size_bytes gauge\n"
+                     "webrtc_zone_size_bytes %uz\n"
+                     "# HELP webrtc_zone_used_bytes Pages of the zone in "
+                     "use, whole or in part.\n"
+                     "# TYPE webrtc_zone_used_bytes gauge\n"
+                     "webrtc_zone_used_bytes %uz\n",
                      sh->nrooms, sh->nsessions, sh->nhandles,
                      sh->nparticipants, sh->npeerconnections,
-                     sh->generation);
+                     sh->generation,
+                     (size_t) (shpool->end - (u_char *) shpool),
+                     ngx_http_webrtc_zone_used(shpool));
 
     p = ngx_slprintf(p, last,
                      "# HELP webrtc_room_participants Participants per "
@@ -434,4 +459,19 @@ ngx_http_webrtc_status_prometheus(ngx_http_request_t *r,
     out->len = p - out->data;
 
     return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_webrtc_zone_pages(ngx_slab_pool_t *shpool)
+{
+    return (ngx_uint_t) (shpool->end - shpool->start) / ngx_pagesize;
+}
+
+
+static size_t
+ngx_http_webrtc_zone_used(ngx_slab_pool_t *shpool)
+{
+    return (ngx_http_webrtc_zone_pages(shpool) - shpool->pfree)
+           * ngx_pagesize;
 }

@@ -150,3 +150,61 @@ is($after->{totals}{counters}{udp_packets_in}, 6,
    "the killed worker's datagrams still count in the total");
 --- error_log eval
 qr/\[alert\] .*worker process \d+ exited on signal 9/
+
+
+
+=== TEST 5: the zone's use is reported, grows with sessions and PeerConnections, and shrinks back when they go
+--- main_config
+webrtc { zone webrtc 1m; }
+--- config
+location = /status { webrtc_status; }
+location /janus { webrtc_signaling; }
+--- stream_server_config
+webrtc_media;
+--- perl_code
+use lib 't/lib';
+use Test::Nginx::Janus;
+
+my $offer = join '', do { local (@ARGV, $/) = 't/unit/sdp/chrome156-av-offer.sdp'; <> };
+
+my $before = $Status->();
+my $z = $before->{zone};
+is($z->{size}, 1048576, "the zone's size");
+ok($z->{pages} > 200 && $z->{free_pages} < $z->{pages}, "pages, some in use");
+is($z->{used_bytes}, ($z->{pages} - $z->{free_pages}) * 4096,
+   "used bytes are the pages in use");
+
+my @clients;
+for (1 .. 40) {
+    my $c = Test::Nginx::Janus->new('http');
+    my $h = $c->call({ janus => 'attach', plugin => 'janus.plugin.echotest' })
+              ->{data}{id};
+    my $r = $c->call({ janus => 'message', body => { audio => JSON::PP::true },
+                       jsep => { type => 'offer', sdp => $offer } }, $h);
+    push @clients, $c;
+}
+
+my $full = $Status->();
+is($full->{totals}{peerconnections}, 40, "40 PeerConnections");
+ok($full->{zone}{used_bytes} > $z->{used_bytes} + 40 * 1024,
+   "the zone holds them ($full->{zone}{used_bytes} bytes used, "
+   . "$z->{used_bytes} before)");
+
+diag(sprintf "zone: %.0f bytes per session with an EchoTest PeerConnection",
+     ($full->{zone}{used_bytes} - $z->{used_bytes}) / 40);
+
+$_->call({ janus => 'destroy' }) for @clients;
+
+my $after = $Await->("the sessions gone", sub {
+    my $s = $Status->(); $s->{totals}{sessions} == 0 ? $s : undef });
+is($after->{zone}{used_bytes}, $z->{used_bytes},
+   "all of it given back: nothing left behind in the zone");
+
+my $res = HTTP::Tiny->new->get("http://127.0.0.1:" . server_port()
+                               . "/status?format=prometheus");
+like($res->{content}, qr/^webrtc_zone_size_bytes 1048576$/m,
+     "Prometheus: the zone's size");
+like($res->{content}, qr/^webrtc_zone_used_bytes $z->{used_bytes}$/m,
+     "Prometheus: the zone's use");
+--- no_error_log
+[error]
