@@ -38,8 +38,9 @@ static ngx_stream_webrtc_out_t *ngx_stream_webrtc_peer_out(
 static ngx_uint_t ngx_stream_webrtc_had_target(ngx_stream_webrtc_route_t *old,
     ngx_uint_t n, ngx_stream_webrtc_target_t *t);
 static void ngx_stream_webrtc_target_resume(ngx_stream_webrtc_target_t *t,
-    uint32_t ssrc, ngx_webrtc_pc_t *pc);
+    uint32_t ssrc, ngx_webrtc_pc_t *pc, uint32_t src);
 static uint64_t ngx_stream_webrtc_ix(const wr_srtp_index_t *ix);
+static uint32_t ngx_stream_webrtc_rtcp_base(ngx_stream_webrtc_peer_t *peer);
 static void ngx_stream_webrtc_epoch(ngx_stream_webrtc_out_t *out,
     uint32_t src, uint16_t seq, uint32_t ts, uint32_t clock);
 static ngx_stream_webrtc_out_t *ngx_stream_webrtc_rtx_out(
@@ -307,9 +308,16 @@ ngx_stream_webrtc_queue(ngx_uint_t n, u_char *data, size_t len,
 
 
 /*
- * A new source on an outgoing SSRC: go on right after what was sent
- * before, or, for an SSRC another worker sent on, after the index it
- * reserved in the zone.  Either way no index is used twice.
+ * A new source on an outgoing SSRC, or the same one after a pause: go on
+ * right after what was sent before, the timestamp moved on by the time
+ * since.  For an SSRC this worker has not sent on, or that another worker
+ * sent on since, go on after the index reserved in the zone; either way
+ * no index is used twice.  Then the timestamp comes from the SSRC's own
+ * clock: its value, plus the monotonic time, which is the same in every
+ * worker, at the stream's rate.  The first source starts on that clock
+ * too, so a worker that takes the SSRC over goes on where the clock of
+ * the one before had got to, give or take how much the sources' clocks
+ * drifted from it.
  */
 
 static void
@@ -325,13 +333,11 @@ ngx_stream_webrtc_epoch(ngx_stream_webrtc_out_t *out, uint32_t src,
         out->seq_off = (uint16_t) (out->last_seq + 1 - seq);
         out->ts_off = out->last_ts + 1 + elapsed * (clock / 1000) - ts;
 
-    } else if (out->index.valid) {
-        out->seq_off = (uint16_t) (out->index.seq + 1 - seq);
-        out->ts_off = 0;
-
     } else {
-        out->seq_off = 0;
-        out->ts_off = 0;
+        out->seq_off = out->index.valid
+                       ? (uint16_t) (out->index.seq + 1 - seq) : 0;
+        out->ts_off = out->ssrc + (uint32_t) ngx_current_msec * (clock / 1000)
+                      - ts;
     }
 
     out->src = src;
@@ -618,9 +624,7 @@ ngx_stream_webrtc_route_build(ngx_stream_webrtc_flow_t *flow)
             ss = ngx_queue_data(q, ngx_webrtc_vr_sstream_t, pqueue);
             sh_h = ss->sub->handle;
 
-            if (!ss->send || ss->sub->paused || sh_h == NULL
-                || !sh_h->has_pc || !sh_h->pc.dtls_connected)
-            {
+            if (sh_h == NULL || !sh_h->has_pc || !sh_h->pc.dtls_connected) {
                 continue;
             }
 
@@ -631,15 +635,26 @@ ngx_stream_webrtc_route_build(ngx_stream_webrtc_flow_t *flow)
                 continue;
             }
 
-            t->ssrc = ss->ssrc;
-            t->rtx_ssrc = ss->rtx_pt ? ss->rtx_ssrc : 0;
+            /*
+             * A paused stream stays, sending nothing (no SSRC): so does
+             * this worker's state of the subscriber, and "start" goes on
+             * from it.
+             */
+
+            if (ss->send && !ss->sub->paused) {
+                t->ssrc = ss->ssrc;
+                t->rtx_ssrc = ss->rtx_pt ? ss->rtx_ssrc : 0;
+            }
+
             t->pt = ss->pt;
             t->rtx_pt = ss->rtx_pt;
             t->clock = ss->clock ? ss->clock : 90000;
 
             if (!ngx_stream_webrtc_had_target(old, oldn, t)) {
-                ngx_stream_webrtc_target_resume(t, t->ssrc, &sh_h->pc);
-                ngx_stream_webrtc_target_resume(t, t->rtx_ssrc, &sh_h->pc);
+                ngx_stream_webrtc_target_resume(t, t->ssrc, &sh_h->pc,
+                                                in->src);
+                ngx_stream_webrtc_target_resume(t, t->rtx_ssrc, &sh_h->pc,
+                                                0);
             }
 
             t++;
@@ -692,44 +707,97 @@ ngx_stream_webrtc_ix(const wr_srtp_index_t *ix)
 
 
 /*
- * An outgoing SSRC that this flow did not send on until now: another
- * worker may have, since this one last did.  The zone holds what that
- * worker reserved; start after the larger of the two.
+ * An outgoing SSRC that this flow did not send on until now: a switch, a
+ * "start" after a pause, a new subscriber.  If this worker sent on it
+ * last, the next packet starts a new epoch right after what it sent (src:
+ * the source's SSRC now, 0 for RTX, which has no epochs).  Else another
+ * worker may have sent since, up to what it reserved in the zone: start
+ * after that, and reserve ahead in turn, at once, so that a worker that
+ * takes the SSRC back before this one saves sees that it moved.
  */
 
 static void
 ngx_stream_webrtc_target_resume(ngx_stream_webrtc_target_t *t,
-    uint32_t ssrc, ngx_webrtc_pc_t *pc)
+    uint32_t ssrc, ngx_webrtc_pc_t *pc, uint32_t src)
 {
-    ngx_uint_t                i, k;
+    uint64_t                  v;
+    ngx_uint_t                i;
+    wr_srtp_index_t           zone, ix;
     ngx_stream_webrtc_out_t  *out;
 
     if (ssrc == 0 || t->peer->srtp == NULL) {
         return;
     }
 
-    for (k = 0; k < t->peer->nssrcs; k++) {
-        out = &t->peer->out[k];
+    ngx_memzero(&zone, sizeof(wr_srtp_index_t));
 
-        if (out->ssrc != ssrc) {
-            continue;
+    for (i = 0; pc->out && i < NGX_WEBRTC_PC_OUT_SSRCS; i++) {
+        if (pc->out[i].index.valid && pc->out[i].ssrc == ssrc
+            && ngx_stream_webrtc_ix(&pc->out[i].index)
+               > ngx_stream_webrtc_ix(&zone))
+        {
+            zone = pc->out[i].index;
         }
+    }
 
-        for (i = 0; pc->out && i < NGX_WEBRTC_PC_OUT_SSRCS; i++) {
-            if (pc->out[i].index.valid && pc->out[i].ssrc == ssrc
-                && ngx_stream_webrtc_ix(&pc->out[i].index)
-                   > ngx_stream_webrtc_ix(&out->index))
-            {
-                out->index = pc->out[i].index;
-            }
-        }
+    out = ngx_stream_webrtc_out_find(t->peer, ssrc);
 
-        if (out->sent) {
-            out->sent = 0;
-            (void) wr_srtp_add_stream(t->peer->srtp, ssrc, &out->index);
+    if (out && out->sent
+        && ngx_stream_webrtc_ix(&zone)
+           <= ngx_stream_webrtc_ix(&out->index) + NGX_STREAM_WEBRTC_RESERVE)
+    {
+        if (src) {
+            /* any SSRC but the source's: the next packet starts anew */
+            out->src = ~src;
         }
 
         return;
+    }
+
+    if (out == NULL) {
+        if (!zone.valid) {
+            /* never sent: its first packet sets it up */
+            return;
+        }
+
+        out = ngx_stream_webrtc_peer_out(t->peer, ssrc);
+        if (out == NULL) {
+            return;
+        }
+    }
+
+    if (ngx_stream_webrtc_ix(&zone) > ngx_stream_webrtc_ix(&out->index)) {
+        out->index = zone;
+    }
+
+    out->sent = 0;
+    (void) wr_srtp_add_stream(t->peer->srtp, ssrc, &out->index);
+
+    /*
+     * The other worker's sender reports on this SSRC had SRTCP indexes
+     * from its own context: ours must go on above them, or the receiver
+     * takes them for replays.
+     */
+    (void) wr_srtp_set_rtcp_index(t->peer->srtp,
+                                  ngx_stream_webrtc_rtcp_base(t->peer));
+
+    if (!out->index.valid) {
+        return;
+    }
+
+    v = ngx_stream_webrtc_ix(&out->index) + NGX_STREAM_WEBRTC_RESERVE;
+
+    ix.roc = (uint32_t) (v >> 16);
+    ix.seq = (uint16_t) v;
+    ix.valid = 1;
+
+    if (ngx_webrtc_pc_save_index_locked(ngx_stream_webrtc_worker->wcf, pc, 1,
+                                        ssrc, &ix)
+        == NGX_ERROR)
+    {
+        ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
+                      "webrtc: zone is full, SRTP index of an SSRC "
+                      "taken over not saved");
     }
 }
 
@@ -955,7 +1023,12 @@ ngx_stream_webrtc_route_save(ngx_stream_webrtc_flow_t *flow)
             }
 
             for (n = 0; n < peer->nssrcs; n++) {
-                if (!peer->out[n].index.valid) {
+                /*
+                 * Only what this worker sends: an index merely copied
+                 * from the zone, saved again with a reservation, would
+                 * tell the worker that does send that another took over.
+                 */
+                if (!peer->out[n].index.valid || !peer->out[n].sent) {
                     continue;
                 }
 

@@ -35,13 +35,20 @@ ngx_webrtc_vr_sstream_unlink(ngx_webrtc_vr_sstream_t *ss)
 }
 
 
-/* ss now forwards ps: the codec as the publisher sends it, the pt free */
+/*
+ * ss now forwards ps: the codec as the publisher sends it, the pt free.
+ * An m-line that had a source (a switch) keeps the RTX its answer took:
+ * no new offer tells the subscriber of another.  One without (new, or
+ * back from inactive) is offered again, so it takes the publisher's.
+ */
 
 void
 ngx_webrtc_vr_sstream_source(ngx_webrtc_vr_sub_t *sub,
     ngx_webrtc_vr_sstream_t *ss, ngx_webrtc_vr_pstream_t *ps)
 {
-    ngx_uint_t  e;
+    ngx_uint_t  e, live;
+
+    live = (ss->ps != NULL);
 
     ngx_webrtc_vr_sstream_unlink(ss);
 
@@ -55,7 +62,7 @@ ngx_webrtc_vr_sstream_source(ngx_webrtc_vr_sub_t *sub,
     /* BUNDLE needs one meaning per payload type across the m-lines */
     ss->pt = ngx_webrtc_vr_sub_pt(sub, ss, ss->pt, ps->pt, 0);
 
-    if (ps->rtx_pt) {
+    if (ps->rtx_pt && !live) {
         ss->rtx_pt = ngx_webrtc_vr_sub_pt(sub, ss, ss->rtx_pt, ps->rtx_pt,
                                           1);
         if (ss->rtx_pt && ss->rtx_ssrc == 0) {

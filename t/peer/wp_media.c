@@ -333,6 +333,43 @@ wp_media_send_frame(wp_pc_t *pc, wp_tx_t *t)
 }
 
 
+/*
+ * --new-ssrc-at: what a browser does when its encoder starts over on the
+ * same PeerConnection: new SSRCs, sequence numbers and timestamps from
+ * new random bases, a key frame first. The SFU must hide it.
+ */
+void
+wp_media_new_ssrc(wp_pc_t *pc)
+{
+    int       i;
+    wp_tx_t  *t;
+
+    for (i = 0; i < pc->ntx; i++) {
+        t = &pc->tx[i];
+
+        /* the copies waiting repair the old stream: they go first */
+        if (t->nrtx) {
+            wp_media_rtx_send(pc, t, UINT32_MAX);
+        }
+
+        t->ssrc = g_random_int() | 1;
+        t->rtp_seq = g_random_int() & 0xffff;
+        t->ts_base = g_random_int() - (uint32_t) (t->kind == 'a'
+                         ? t->frame * 48000 / pc->peer->opts.audio_pps
+                         : t->frame * 90000 / pc->peer->opts.fps);
+        t->key_req = (t->kind == 'v');
+
+        if (t->rtx_ssrc) {
+            t->rtx_ssrc = g_random_int() | 1;
+            t->rtx_seq = g_random_int() & 0xffff;
+        }
+
+        wp_log(pc->peer, "%s: %c now SSRC %u, seq %u", pc->name, t->kind,
+               t->ssrc, t->rtp_seq);
+    }
+}
+
+
 static gboolean
 wp_media_tick(gpointer data)
 {
@@ -474,6 +511,8 @@ wp_media_rtp_in(wp_pc_t *pc, uint8_t *buf, int len)
 
         return;
     }
+
+    wp_cont_rtp(pc, &r, kind, &pl);
 
     s = NULL;
     for (i = 0; i < pc->nrxs; i++) {

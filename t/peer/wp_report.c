@@ -438,6 +438,7 @@ wp_report(wp_peer_t *peer)
     json_object_set_new(json_object_get(r, "rtcp"), "nack_sent",
                         json_integer(nack_tx));
     json_object_set_new(r, "publisher_rtcp", wp_rtcp_json(&pub));
+    json_object_set_new(r, "continuity", wp_cont_json(peer));
 
     if (peer->opts.rtx) {
         v = json_pack("{sIsIsIsIsIsIsIsIsIsI}",

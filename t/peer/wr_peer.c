@@ -74,6 +74,12 @@ static const char  *wp_usage =
     "                         as RTX, a few packets later\n"
     "  --switch FEED          subscribe: halfway through --duration, switch\n"
     "                         the video to FEED's (no renegotiation)\n"
+    "  --switch-at SEC        switch then instead of halfway\n"
+    "  --switch-back-at SEC   switch back to --feed's video then\n"
+    "  --pause-at SEC         subscribe: send \"pause\" SEC into the media\n"
+    "  --resume-at SEC        subscribe: send \"start\" again then\n"
+    "  --new-ssrc-at SEC      senders: new SSRCs, sequence numbers and\n"
+    "                         timestamps then (an encoder starting over)\n"
     "  -v, --verbose          log signaling and states to stderr\n";
 
 
@@ -534,7 +540,7 @@ wp_up_timeout(wp_peer_t *peer)
  * another publisher, in the same m-line; the server sends no new offer.
  */
 static void
-wp_switch(wp_peer_t *peer)
+wp_switch(wp_peer_t *peer, json_int_t feed)
 {
     guint        i;
     json_t      *body, *reply, *data, *changes;
@@ -548,7 +554,7 @@ wp_switch(wp_peer_t *peer)
         }
 
         body = json_pack("{sss[{sIssss}]}", "request", "switch",
-                         "streams", "feed", peer->opts.switch_feed,
+                         "streams", "feed", feed,
                          "mid", pc->feed_video_mid,
                          "sub_mid", pc->video_mid);
         data = wp_message_ok(peer, pc, body, NULL, NULL, &reply);
@@ -563,14 +569,155 @@ wp_switch(wp_peer_t *peer)
             || json_integer_value(changes) != 1)
         {
             wp_fail(peer, "%s: switch to feed %" JSON_INTEGER_FORMAT
-                    " changed nothing", pc->name, peer->opts.switch_feed);
+                    " changed nothing", pc->name, feed);
 
         } else {
             wp_log(peer, "%s: video switched to feed %" JSON_INTEGER_FORMAT,
-                   pc->name, peer->opts.switch_feed);
+                   pc->name, feed);
         }
 
         json_decref(reply);
+    }
+}
+
+
+/* --pause-at, --resume-at: "pause" or "start" on every subscription */
+static void
+wp_pause(wp_peer_t *peer, const char *request, const char *key)
+{
+    guint        i;
+    json_t      *reply, *data;
+    wp_pc_t     *pc;
+    const char  *ok;
+
+    for (i = 0; i < peer->pcs->len && !peer->failed; i++) {
+        pc = g_ptr_array_index(peer->pcs, i);
+        if (!pc->receiving || pc->ntx > 0) {
+            continue;
+        }
+
+        data = wp_message_ok(peer, pc, json_pack("{ss}", "request", request),
+                             NULL, NULL, &reply);
+        if (data == NULL) {
+            return;
+        }
+
+        ok = json_string_value(json_object_get(data, key));
+
+        if (ok == NULL || strcmp(ok, "ok") != 0) {
+            wp_fail(peer, "%s: no \"%s\": \"ok\" after \"%s\"", pc->name,
+                    key, request);
+
+        } else {
+            wp_log(peer, "%s: %s", pc->name, key);
+        }
+
+        json_decref(reply);
+    }
+}
+
+
+/* what happens at a time into the media (--switch, --pause-at, ...) */
+typedef struct {
+    double        at;
+    int           what;
+} wp_step_t;
+
+enum {
+    WP_STEP_SWITCH,
+    WP_STEP_SWITCH_BACK,
+    WP_STEP_PAUSE,
+    WP_STEP_RESUME,
+    WP_STEP_NEW_SSRC
+};
+
+
+static gint
+wp_step_cmp(gconstpointer a, gconstpointer b)
+{
+    const wp_step_t  *x = a, *y = b;
+
+    return (x->at > y->at) - (x->at < y->at);
+}
+
+
+static void
+wp_steps(wp_peer_t *peer)
+{
+    int         n, k;
+    guint       i;
+    double      left;
+    wp_pc_t    *pc;
+    wp_step_t   steps[5];
+    wp_opts_t  *o = &peer->opts;
+
+    n = 0;
+
+    if (o->switch_feed) {
+        steps[n].at = o->switch_at ? o->switch_at : o->duration / 2;
+        steps[n++].what = WP_STEP_SWITCH;
+    }
+
+    if (o->switch_back_at) {
+        steps[n].at = o->switch_back_at;
+        steps[n++].what = WP_STEP_SWITCH_BACK;
+    }
+
+    if (o->pause_at) {
+        steps[n].at = o->pause_at;
+        steps[n++].what = WP_STEP_PAUSE;
+    }
+
+    if (o->resume_at) {
+        steps[n].at = o->resume_at;
+        steps[n++].what = WP_STEP_RESUME;
+    }
+
+    if (o->new_ssrc_at) {
+        steps[n].at = o->new_ssrc_at;
+        steps[n++].what = WP_STEP_NEW_SSRC;
+    }
+
+    qsort(steps, n, sizeof(wp_step_t), wp_step_cmp);
+
+    for (k = 0; k <= n && !peer->failed; k++) {
+        left = (k < n ? steps[k].at : o->duration)
+               - (wp_now() - peer->media_start) / 1e6;
+
+        if (left > 0 && wp_wait(wp_failed, peer, left)) {
+            return;
+        }
+
+        if (k == n) {
+            break;
+        }
+
+        switch (steps[k].what) {
+
+        case WP_STEP_SWITCH:
+            wp_switch(peer, o->switch_feed);
+            break;
+
+        case WP_STEP_SWITCH_BACK:
+            wp_switch(peer, o->feed);
+            break;
+
+        case WP_STEP_PAUSE:
+            wp_pause(peer, "pause", "paused");
+            break;
+
+        case WP_STEP_RESUME:
+            wp_pause(peer, "start", "started");
+            break;
+
+        default:
+            for (i = 0; i < peer->pcs->len; i++) {
+                pc = g_ptr_array_index(peer->pcs, i);
+                if (pc->sending) {
+                    wp_media_new_ssrc(pc);
+                }
+            }
+        }
     }
 }
 
@@ -594,14 +741,7 @@ wp_run(wp_peer_t *peer)
         wp_pc_media(pc, 1);
     }
 
-    if (peer->opts.switch_feed) {
-        wp_wait(wp_failed, peer, peer->opts.duration / 2);
-        wp_switch(peer);
-        wp_wait(wp_failed, peer, peer->opts.duration / 2);
-
-    } else {
-        wp_wait(wp_failed, peer, peer->opts.duration);
-    }
+    wp_steps(peer);
 
     for (i = 0; i < peer->pcs->len; i++) {
         pc = g_ptr_array_index(peer->pcs, i);
@@ -906,6 +1046,11 @@ wp_options(wp_opts_t *o, int argc, char **argv)
         { "rtx", no_argument, NULL, 1003 },
         { "send-rtx", required_argument, NULL, 1004 },
         { "switch", required_argument, NULL, 1005 },
+        { "switch-at", required_argument, NULL, 1006 },
+        { "switch-back-at", required_argument, NULL, 1007 },
+        { "pause-at", required_argument, NULL, 1008 },
+        { "resume-at", required_argument, NULL, 1009 },
+        { "new-ssrc-at", required_argument, NULL, 1010 },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -962,6 +1107,11 @@ wp_options(wp_opts_t *o, int argc, char **argv)
         case 1003: o->rtx = 1; break;
         case 1004: o->send_rtx = atoi(optarg); break;
         case 1005: o->switch_feed = strtoll(optarg, NULL, 10); break;
+        case 1006: o->switch_at = atof(optarg); break;
+        case 1007: o->switch_back_at = atof(optarg); break;
+        case 1008: o->pause_at = atof(optarg); break;
+        case 1009: o->resume_at = atof(optarg); break;
+        case 1010: o->new_ssrc_at = atof(optarg); break;
         case 'v': o->verbose = 1; break;
         case 'a':
             if (wp_level_pattern(o, optarg) != 0) {
@@ -997,6 +1147,23 @@ wp_options(wp_opts_t *o, int argc, char **argv)
         || o->send_rtx < 0 || (o->send_rtx && !o->rtx)
         || o->switch_feed < 0
         || (o->switch_feed && strcmp(o->mode, "subscribe") != 0)
+        || o->switch_at < 0 || (o->switch_at && !o->switch_feed)
+        || o->switch_back_at < 0
+        || (o->switch_back_at
+            && (!o->switch_feed || o->switch_back_at
+                                   <= (o->switch_at ? o->switch_at
+                                                    : o->duration / 2)))
+        || o->pause_at < 0 || o->resume_at < 0
+        || ((o->pause_at || o->resume_at)
+            && strcmp(o->mode, "subscribe") != 0)
+        || (o->resume_at && o->resume_at <= o->pause_at)
+        || o->new_ssrc_at < 0
+        || (o->new_ssrc_at && strcmp(o->mode, "subscribe") == 0)
+        || (o->switch_at && o->switch_at >= o->duration)
+        || (o->switch_back_at && o->switch_back_at >= o->duration)
+        || (o->pause_at && o->pause_at >= o->duration)
+        || (o->resume_at && o->resume_at >= o->duration)
+        || (o->new_ssrc_at && o->new_ssrc_at >= o->duration)
         || (o->expect_hangup && o->expect_hangup[0] == '\0')
         || (o->dump && strcmp(o->mode, "subscribe") != 0)
         || (o->video_kbps == 0 && o->audio_pps == 0)

@@ -78,6 +78,11 @@ typedef struct {
     int           rtx;             /* negotiate RTX (RFC 4588) for video */
     int           send_rtx;        /* send every Nth video packet as RTX */
     json_int_t    switch_feed;     /* subscribe: switch video halfway */
+    double        switch_at;       /* when, 0 = halfway */
+    double        switch_back_at;  /* back to --feed then, 0 = never */
+    double        pause_at;        /* subscribe: "pause" then, 0 = never */
+    double        resume_at;       /* and "start" again */
+    double        new_ssrc_at;     /* senders: new SSRCs then, 0 = never */
     const char   *expect_hangup;   /* pass only on this server hangup */
     const char   *dump;            /* subscribe: record what arrives */
     int           verbose;
@@ -224,6 +229,35 @@ int wp_rtcp_parse(const uint8_t *p, size_t n, wp_rtcp_stats_t *st,
 uint64_t wp_ntp_now(void);
 
 
+/* ---- continuity of what arrives (wp_cont.c) ------------------------------ */
+
+#define WP_CONT_MAX      16      /* incoming SSRCs per PC */
+
+/*
+ * One incoming SSRC as its RTP headers go: an SFU that rewrites them must
+ * keep one stream, whatever the source behind it does.
+ */
+typedef struct {
+    uint32_t      ssrc;
+    char          kind;
+    int           mline;           /* of the offer, -1 unknown */
+    int           announced;       /* the offer named this SSRC there */
+    uint32_t      clock;
+    uint64_t      packets;
+    uint16_t      last_seq;
+    uint32_t      last_ts;
+    int64_t       last_us;         /* its send time, else its arrival */
+    uint32_t      origin;          /* the sender behind it */
+    uint64_t      seq_jumps;       /* seq not one after the last */
+    uint64_t      seq_back;        /* of them, back or repeated */
+    uint32_t      max_gap;         /* the most numbers skipped at once */
+    uint64_t      sources;         /* senders in turn: changes + 1 */
+    uint64_t      ts_checks;       /* at a new source or after a pause */
+    uint64_t      ts_bad;
+    int64_t       ts_worst_us;     /* off the wall clock, the most */
+} wp_cont_t;
+
+
 /* ---- PeerConnection (wp_pc.c, wp_dtls.c, wp_media.c) --------------------- */
 
 /* a video packet to be sent again as RTX (--send-rtx) */
@@ -366,6 +400,9 @@ struct wp_pc_s {
     char          video_mid[32];   /* subscriber: our video m-line */
     char          feed_video_mid[32];   /* and its publisher's mid */
 
+    int           ncont;
+    wp_cont_t     cont[WP_CONT_MAX];
+
     wp_rtcp_stats_t rtcp_rx;
     uint64_t      rtcp_tx;
     uint64_t      srtp_err;
@@ -397,6 +434,10 @@ void wp_media_rtp_in(wp_pc_t *pc, uint8_t *buf, int len);
 void wp_media_rtx_flush(wp_pc_t *pc);
 uint64_t wp_media_rtx_missing(wp_pc_t *pc);
 void wp_media_rtcp_in(wp_pc_t *pc, uint8_t *buf, int len);
+void wp_media_new_ssrc(wp_pc_t *pc);
+void wp_cont_rtp(wp_pc_t *pc, const wp_rtp_t *r, char kind,
+    const wp_payload_t *pl);
+json_t *wp_cont_json(wp_peer_t *peer);
 void wp_dump_rtp(wp_pc_t *pc, const wp_rtp_t *r, char kind,
     const wp_src_t *src, wp_payload_t *pl, int64_t now);
 void wp_pc_close(wp_pc_t *pc);
