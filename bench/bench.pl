@@ -9,7 +9,7 @@
 #
 #   bench/bench.pl [--quick] [--duration SEC] [--subscribers 10,50,200]
 #                  [--workers 1,2] [--no-janus] [--netns PREFIX]
-#                  [--nginx-log LEVEL]
+#                  [--nginx-log LEVEL] [--out DIR]
 #
 # Needs root (network namespaces), `make build peer`, and `janus` for the
 # Janus rows.
@@ -27,6 +27,7 @@ use JSON::PP qw(decode_json encode_json);
 use POSIX qw(WNOHANG);
 use Time::HiRes qw(time sleep);
 
+my $CWD = Cwd::getcwd();
 my $ROOT = abs_path(dirname(abs_path($0)) . '/..');
 chdir $ROOT or die "bench: cd $ROOT: $!\n";
 
@@ -35,7 +36,6 @@ my $MODULE    = "$ROOT/build/nginx/ngx_webrtc_module.so";
 my $PEER      = "$ROOT/build/peer/wr-peer";
 my $JANUS_SH  = "$ROOT/t/peer/janus-netns.sh";
 my $OUT       = "$ROOT/build/bench";
-my $LOGS      = "$OUT/logs";
 
 # the addresses janus-netns.sh uses; our netns copies its shape
 my $SERVER_IP = '10.99.0.1';
@@ -54,9 +54,17 @@ my $HZ        = POSIX::sysconf(POSIX::_SC_CLK_TCK()) || 100;
 
 my %opt = (workers => '1,2', netns => 'wrbench', 'nginx-log' => 'warn');
 GetOptions(\%opt, 'quick', 'duration=f', 'subscribers=s', 'workers=s',
-           'no-janus', 'netns=s', 'nginx-log=s', 'help')
+           'no-janus', 'netns=s', 'nginx-log=s', 'out=s', 'help')
     or usage(2);
 usage(0) if $opt{help};
+
+# a second benchmark at the same time needs its own --out and --netns: the
+# stale-run cleanup stops any nginx whose PID file is under $OUT
+if (defined $opt{out}) {
+    $OUT = $opt{out} =~ m{^/} ? $opt{out} : "$CWD/$opt{out}";
+    $OUT =~ s{/+$}{};
+}
+my $LOGS = "$OUT/logs";
 
 $opt{subscribers} //= $opt{quick} ? '10' : '10,50,200';
 $opt{duration} //= $opt{quick} ? 5 : 10;
@@ -149,7 +157,7 @@ sub usage {
     print STDERR <<"EOF";
 usage: bench/bench.pl [--quick] [--duration SEC] [--subscribers LIST]
                       [--workers LIST] [--no-janus] [--netns PREFIX]
-                      [--nginx-log LEVEL]
+                      [--nginx-log LEVEL] [--out DIR]
   --quick            N=10 only, 5 s of media per run (~20 s in all)
   --duration SEC     media time per run (default 10)
   --subscribers LIST comma-separated N (default 10,50,200)
@@ -158,6 +166,7 @@ usage: bench/bench.pl [--quick] [--duration SEC] [--subscribers LIST]
   --netns PREFIX     names of the namespaces: PREFIX-nginx, PREFIX-janus
                      (default wrbench)
   --nginx-log LEVEL  error_log level of the nginx under test (default warn)
+  --out DIR          logs, nginx prefixes, results.jsonl (default build/bench)
 EOF
     exit $code;
 }
@@ -506,7 +515,8 @@ sub run_load {
     my $sel = IO::Select->new($rd);
     my (%secure, %up, $t_up, $s0, $s1, %gone, $timed_out);
     my $buf = '';
-    my $deadline = time + 30 + 0.2 * $n + $dur;
+    my $limit = 30 + 0.2 * $n + $dur;
+    my $deadline = time + $limit;
 
     # media starts once every PC is secure and has had webrtcup; the window
     # is that, less $EDGE at either end
@@ -564,7 +574,13 @@ sub run_load {
     my %row = (server => $s->{server}, workers => $s->{workers}, n => $n,
                peer => $r, notes => []);
 
-    if (!$r->{ok}) {
+    if ($timed_out && !$r->{reason}) {
+        # stopped before its report: say how far the joining got
+        my $pcs = grep { $up{$_} } keys %secure;
+        push @{ $row{notes} }, sprintf('peer: stopped at the %.0f s deadline'
+            . ' with %d of %d PeerConnections up%s', $limit, $pcs, $n + 1,
+            $pcs <= $n ? ' (joining that slow: CPU starved?)' : '');
+    } elsif (!$r->{ok}) {
         push @{ $row{notes} },
             'peer: ' . ($r->{reason} // "exit $code, no report");
     }

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <unistd.h>
 #include <glib-unix.h>
+#include <nice.h>
 
 #include "wr_peer.h"
 
@@ -20,6 +21,7 @@
 #define WP_PT_RTX      97
 
 
+static NiceAgent *wp_pc_agent_new(void);
 static void wp_pc_gathering_done(NiceAgent *agent, guint stream,
     gpointer data);
 static void wp_pc_state(NiceAgent *agent, guint stream, guint comp,
@@ -29,6 +31,35 @@ static void wp_pc_recv(NiceAgent *agent, guint stream, guint comp, guint len,
 static void wp_pc_input(wp_pc_t *pc, const uint8_t *buf, size_t len);
 static void wp_pc_local(wp_pc_t *pc, wp_sdp_m_t *m, const char *setup);
 static int wp_pc_remote(wp_pc_t *pc, int we_active);
+
+
+/*
+ * Consent freshness (RFC 7675): a check every 4-6 s on the selected pair,
+ * which is what browsers do and what an ICE-lite server must answer to
+ * keep the session alive. libnice before 0.1.22 declares consent lost 10 s
+ * after the last answer, not 30 s, and sends each check once: a single
+ * check lost to a full socket buffer on a loaded machine then fails the
+ * PeerConnection about half the time (the next check comes 4-6 s later,
+ * often past the 10 s). There the agent sends the same checks as plain
+ * keepalive connectivity checks, which it gives up on after 50 s.
+ */
+static NiceAgent *
+wp_pc_agent_new(void)
+{
+    NiceAgent  *agent;
+
+#if NICE_CHECK_VERSION(0, 1, 22)
+    agent = nice_agent_new_full(g_main_context_default(),
+                                NICE_COMPATIBILITY_RFC5245,
+                                NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+#else
+    agent = nice_agent_new_full(g_main_context_default(),
+                                NICE_COMPATIBILITY_RFC5245, 0);
+    g_object_set(agent, "keepalive-conncheck", TRUE, NULL);
+#endif
+
+    return agent;
+}
 
 
 wp_pc_t *
@@ -46,11 +77,7 @@ wp_pc_new(wp_peer_t *peer, const char *name)
     pc->fd = -1;
     g_ptr_array_add(peer->pcs, pc);
 
-    /* consent freshness: what browsers do, and what an ICE-lite server
-     * must answer to keep the session alive */
-    pc->agent = nice_agent_new_full(g_main_context_default(),
-                                    NICE_COMPATIBILITY_RFC5245,
-                                    NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+    pc->agent = wp_pc_agent_new();
     g_object_set(pc->agent, "controlling-mode", TRUE, "ice-tcp", FALSE,
                  NULL);
 
