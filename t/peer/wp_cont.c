@@ -85,6 +85,11 @@ wp_cont_rtp(wp_pc_t *pc, const wp_rtp_t *r, char kind,
         }
     }
 
+    if (r->seq < c->last_seq) {
+        /* forward past 65535: the SRTP rollover counter went up */
+        c->wraps++;
+    }
+
     dts = (int32_t) (r->ts - c->last_ts);
     dus = pl->sent_us - c->last_us;
     check = 0;
@@ -242,7 +247,7 @@ wp_cont_json(wp_peer_t *peer)
             }
 
             json_array_append_new(list,
-                json_pack("{sssIsssisbsIsIsIsIsIsIsIsf}",
+                json_pack("{sssIsssisbsIsIsIsIsIsIsIsfsI}",
                           "pc", pc->name,
                           "ssrc", (json_int_t) c->ssrc,
                           "kind", c->kind == 'a' ? "audio" : "video",
@@ -255,7 +260,8 @@ wp_cont_json(wp_peer_t *peer)
                           "sources", (json_int_t) c->sources,
                           "ts_checks", (json_int_t) c->ts_checks,
                           "ts_bad", (json_int_t) c->ts_bad,
-                          "ts_worst_ms", c->ts_worst_us / 1000.0));
+                          "ts_worst_ms", c->ts_worst_us / 1000.0,
+                          "wraps", (json_int_t) c->wraps));
         }
     }
 

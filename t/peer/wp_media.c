@@ -21,6 +21,7 @@ static void wp_media_rtx_send(wp_pc_t *pc, wp_tx_t *t, uint32_t seq);
 static void wp_media_rtx_note(wp_pc_t *pc, const wp_rtp_t *r,
     const wp_payload_t *pl);
 static void wp_media_rtx_in(wp_pc_t *pc, const wp_rtp_t *r);
+static wp_rtx_seen_t *wp_media_rtx_ring(wp_pc_t *pc, uint32_t ssrc, int add);
 
 
 void
@@ -32,6 +33,28 @@ wp_media_start(wp_pc_t *pc)
 
 /* ---- sending ------------------------------------------------------------- */
 
+/*
+ * --wrap-at: the first sequence number of a stream such that it wraps
+ * (65535, then 0) that many seconds into the media: audio sends a packet
+ * per frame, video as many as the bitrate owes, at least one per frame.
+ */
+static uint16_t
+wp_media_wrap_seq(wp_opts_t *o, char kind)
+{
+    double  pps;
+
+    if (kind == 'a') {
+        pps = o->audio_pps;
+
+    } else {
+        pps = o->video_kbps * 1000.0 / 8 / o->video_size;
+        pps = pps > o->fps ? pps : o->fps;
+    }
+
+    return (uint16_t) (65536 - (uint32_t) (o->wrap_at * pps + 0.5));
+}
+
+
 void
 wp_pc_media(wp_pc_t *pc, int on)
 {
@@ -42,6 +65,11 @@ wp_pc_media(wp_pc_t *pc, int on)
         now = wp_now();
         for (i = 0; i < pc->ntx; i++) {
             pc->tx[i].next_us = now;
+
+            if (pc->peer->opts.wrap_at > 0 && pc->tx[i].packets == 0) {
+                pc->tx[i].rtp_seq = wp_media_wrap_seq(&pc->peer->opts,
+                                                      pc->tx[i].kind);
+            }
         }
 
         pc->sending = 1;
@@ -439,9 +467,26 @@ wp_media_rtp_in(wp_pc_t *pc, uint8_t *buf, int len)
     srtp_err_status_t  st;
 
     st = srtp_unprotect(pc->srtp_rx, buf, &len);
+
+    if (st != srtp_err_status_ok && pc->peer->opts.verbose
+        && pc->srtp_replay + pc->srtp_err < 50
+        && wp_rtp_parse(&r, buf, len) == 0)
+    {
+        /* the header is still clear: which stream, where */
+        wp_log(pc->peer, "%s: SSRC %u seq %u refused: %s", pc->name, r.ssrc,
+               r.seq, st == srtp_err_status_replay_fail ? "replay"
+                      : st == srtp_err_status_replay_old ? "too old"
+                      : st == srtp_err_status_auth_fail ? "authentication"
+                      : "SRTP error");
+    }
+
     if (st == srtp_err_status_replay_fail || st == srtp_err_status_replay_old) {
-        /* the same SRTP index again: a retransmission or a duplicate */
+        /*
+         * The same SRTP index again: a retransmission or a duplicate; or
+         * one too far behind the newest to tell.
+         */
         pc->srtp_replay++;
+        pc->srtp_old += (st == srtp_err_status_replay_old);
         return;
     }
 
@@ -558,13 +603,69 @@ wp_media_hash(const uint8_t *p, size_t n)
 }
 
 
+/*
+ * The ring of video packets received on SSRC ssrc, in pc->rtx_seen; a
+ * new one if add and there is room. Each video stream has its own
+ * numbering: one ring for all would mix them up.
+ */
+static wp_rtx_seen_t *
+wp_media_rtx_ring(wp_pc_t *pc, uint32_t ssrc, int add)
+{
+    int  i;
+
+    for (i = 0; i < pc->nrtx_rings; i++) {
+        if (pc->rtx_ring[i] == ssrc) {
+            return pc->rtx_seen + i * WP_RTX_RING;
+        }
+    }
+
+    if (!add || pc->nrtx_rings == WP_RTX_RINGS) {
+        return NULL;
+    }
+
+    pc->rtx_ring[pc->nrtx_rings] = ssrc;
+
+    return pc->rtx_seen + pc->nrtx_rings++ * WP_RTX_RING;
+}
+
+
+/*
+ * The video SSRC an RTX SSRC repairs: by the FID group of the remote
+ * SDP, else by ours (an echo), else the only video SSRC received.
+ */
+static uint32_t
+wp_media_rtx_primary(wp_pc_t *pc, uint32_t rtx)
+{
+    int  i;
+
+    for (i = 0; pc->remote && i < pc->remote->nm; i++) {
+        if (pc->remote->m[i].fid && pc->remote->m[i].ssrc[1] == rtx) {
+            return pc->remote->m[i].ssrc[0];
+        }
+    }
+
+    for (i = 0; i < pc->ntx; i++) {
+        if (pc->tx[i].rtx_ssrc && pc->tx[i].rtx_ssrc == rtx) {
+            return pc->tx[i].ssrc;
+        }
+    }
+
+    return pc->nrtx_rings == 1 ? pc->rtx_ring[0] : 0;
+}
+
+
 static void
 wp_media_rtx_note(wp_pc_t *pc, const wp_rtp_t *r, const wp_payload_t *pl)
 {
     gint64          *key;
-    wp_rtx_seen_t   *e;
+    wp_rtx_seen_t   *e, *ring;
 
-    e = &pc->rtx_seen[r->seq % WP_RTX_HIST];
+    ring = wp_media_rtx_ring(pc, r->ssrc, 1);
+    if (ring == NULL) {
+        return;
+    }
+
+    e = &ring[r->seq % WP_RTX_RING];
     e->seq = r->seq;
     e->valid = 1;
     e->due = (pl->flags & WP_F_RTX) != 0;
@@ -587,8 +688,65 @@ wp_media_rtx_note(wp_pc_t *pc, const wp_rtp_t *r, const wp_payload_t *pl)
 
 
 /*
- * An RTX packet: its OSN must name a video packet we got, by the sequence
- * number we got it with, and carry that packet's payload and timestamp.
+ * Each RTX SSRC's own numbering: one after the last, else a jump, and
+ * back or repeated is worse (the newest stays the reference).
+ */
+static void
+wp_media_rtx_seq(wp_pc_t *pc, const wp_rtp_t *r)
+{
+    int            i;
+    uint16_t       d;
+    wp_rtx_src_t  *s;
+
+    for (i = 0; i < pc->nrtx_src && pc->rtx_src[i].ssrc != r->ssrc; i++) {
+        /* void */
+    }
+
+    if (i == pc->nrtx_src) {
+        if (i == WP_MAX_STREAMS) {
+            return;
+        }
+
+        pc->nrtx_src++;
+        memset(&pc->rtx_src[i], 0, sizeof(wp_rtx_src_t));
+        pc->rtx_src[i].ssrc = r->ssrc;
+    }
+
+    s = &pc->rtx_src[i];
+
+    if (s->packets++ == 0) {
+        s->last_seq = r->seq;
+        return;
+    }
+
+    d = (uint16_t) (r->seq - s->last_seq);
+
+    if (d == 1) {
+        s->wraps += (r->seq == 0);
+        s->last_seq = r->seq;
+        return;
+    }
+
+    s->jumps++;
+    pc->rtx.jumps++;
+    wp_log(pc->peer, "%s: RTX SSRC %u: seq %u after %u", pc->name, r->ssrc,
+           r->seq, s->last_seq);
+
+    if (d == 0 || d >= 0x8000) {
+        s->back++;
+        pc->rtx.back++;
+        return;
+    }
+
+    s->wraps += (r->seq < s->last_seq);
+    s->last_seq = r->seq;
+}
+
+
+/*
+ * An RTX packet: its OSN must name a video packet we got on the SSRC it
+ * repairs, by the sequence number we got it with, and carry that
+ * packet's payload and timestamp.
  */
 static void
 wp_media_rtx_in(wp_pc_t *pc, const wp_rtp_t *r)
@@ -597,17 +755,11 @@ wp_media_rtx_in(wp_pc_t *pc, const wp_rtp_t *r)
     gint64          *key;
     uint16_t         osn;
     wp_payload_t     pl;
-    wp_rtx_seen_t   *e;
+    wp_rtx_seen_t   *e, *ring;
     wp_rtx_stats_t  *st = &pc->rtx;
 
     st->received++;
-
-    if (st->have_last && r->seq != (uint16_t) (st->last_seq + 1)) {
-        st->jumps++;
-    }
-
-    st->last_seq = r->seq;
-    st->have_last = 1;
+    wp_media_rtx_seq(pc, r);
 
     if (r->len < 2 || pc->rtx_seen == NULL) {
         st->padding++;
@@ -620,9 +772,10 @@ wp_media_rtx_in(wp_pc_t *pc, const wp_rtp_t *r)
         st->nack_answers++;
     }
 
-    e = &pc->rtx_seen[osn % WP_RTX_HIST];
+    ring = wp_media_rtx_ring(pc, wp_media_rtx_primary(pc, r->ssrc), 0);
+    e = ring ? &ring[osn % WP_RTX_RING] : NULL;
 
-    if (!e->valid || e->seq != osn) {
+    if (e == NULL || !e->valid || e->seq != osn) {
         st->orphans++;
         wp_log(pc->peer, "%s: RTX seq %u: OSN %u names no packet we got",
                pc->name, r->seq, osn);
@@ -788,12 +941,13 @@ static uint16_t
 wp_media_nack_seq(wp_pc_t *pc, const wp_src_t *s)
 {
     uint16_t        seq, k;
-    wp_rtx_seen_t  *e;
+    wp_rtx_seen_t  *e, *ring;
 
     seq = (uint16_t) (s->max_seq - 2);
+    ring = pc->rtx_seen ? wp_media_rtx_ring(pc, s->ssrc, 0) : NULL;
 
-    for (k = 2; pc->rtx_seen && k < 16; k++) {
-        e = &pc->rtx_seen[(uint16_t) (s->max_seq - k) % WP_RTX_HIST];
+    for (k = 2; ring && k < 16; k++) {
+        e = &ring[(uint16_t) (s->max_seq - k) % WP_RTX_RING];
 
         if (e->valid && !e->due && e->seq == (uint16_t) (s->max_seq - k)) {
             seq = e->seq;

@@ -140,6 +140,7 @@ wp_rtx_add(wp_rtx_stats_t *sum, const wp_rtx_stats_t *s)
     sum->orphans += s->orphans;
     sum->padding += s->padding;
     sum->jumps += s->jumps;
+    sum->back += s->back;
     sum->nack_answers += s->nack_answers;
 
     for (i = 0; i < s->norigins; i++) {
@@ -168,6 +169,87 @@ wp_rtcp_json(const wp_rtcp_stats_t *s)
                      "nack", (json_int_t) s->nack,
                      "nack_pids", (json_int_t) s->nack_pids,
                      "remb", (json_int_t) s->remb);
+}
+
+
+/* per PC and RTX SSRC: its own numbering */
+static json_t *
+wp_rtx_ssrcs(wp_peer_t *peer)
+{
+    int            i;
+    guint          n;
+    json_t        *list;
+    wp_pc_t       *pc;
+    wp_rtx_src_t  *s;
+
+    list = json_array();
+
+    for (n = 0; n < peer->pcs->len; n++) {
+        pc = g_ptr_array_index(peer->pcs, n);
+
+        for (i = 0; i < pc->nrtx_src; i++) {
+            s = &pc->rtx_src[i];
+            json_array_append_new(list,
+                json_pack("{sssIsIsIsI}", "pc", pc->name,
+                          "ssrc", (json_int_t) s->ssrc,
+                          "packets", (json_int_t) s->packets,
+                          "seq_jumps", (json_int_t) s->jumps,
+                          "seq_back", (json_int_t) s->back));
+        }
+    }
+
+    return list;
+}
+
+
+/*
+ * --progress: while the media runs, what each incoming SSRC (audio,
+ * video, RTX) brought so far, and the SRTP packets refused, so that a
+ * test can see a stream stop or come back as it happens.
+ */
+json_t *
+wp_progress(wp_peer_t *peer)
+{
+    int        i;
+    guint      n;
+    json_t    *list;
+    wp_pc_t   *pc;
+    uint64_t   err, replay, old;
+
+    list = json_array();
+    err = replay = old = 0;
+
+    for (n = 0; n < peer->pcs->len; n++) {
+        pc = g_ptr_array_index(peer->pcs, n);
+        err += pc->srtp_err;
+        replay += pc->srtp_replay;
+        old += pc->srtp_old;
+
+        for (i = 0; i < pc->ncont; i++) {
+            json_array_append_new(list,
+                json_pack("{sssIsssIsI}", "pc", pc->name,
+                          "ssrc", (json_int_t) pc->cont[i].ssrc,
+                          "kind", pc->cont[i].kind == 'a' ? "audio"
+                                                          : "video",
+                          "packets", (json_int_t) pc->cont[i].packets,
+                          "wraps", (json_int_t) pc->cont[i].wraps));
+        }
+
+        for (i = 0; i < pc->nrtx_src; i++) {
+            json_array_append_new(list,
+                json_pack("{sssIsssIsI}", "pc", pc->name,
+                          "ssrc", (json_int_t) pc->rtx_src[i].ssrc,
+                          "kind", "rtx",
+                          "packets", (json_int_t) pc->rtx_src[i].packets,
+                          "wraps", (json_int_t) pc->rtx_src[i].wraps));
+        }
+    }
+
+    return json_pack("{sfsIsIsIso}", "t", (wp_now() - peer->t0) / 1e6,
+                     "srtp_errors", (json_int_t) err,
+                     "retransmits", (json_int_t) replay,
+                     "too_old", (json_int_t) old,
+                     "ssrcs", list);
 }
 
 
@@ -213,7 +295,7 @@ wp_report(wp_peer_t *peer)
     json_t          *r, *sent, *rx, *profiles, *v;
     wp_pc_t         *pc;
     wp_agg_t         all, audio, video;
-    uint64_t         corrupt, unknown, srtp_err, replay, late;
+    uint64_t         corrupt, unknown, srtp_err, replay, old, late;
     uint64_t         s_pkts, s_bytes, s_audio, s_video, keys, dropped;
     uint64_t         rtcp_tx, pli_tx, nack_tx, bad_srtp, replays;
     uint64_t         rtx_sent, rtx_missing;
@@ -235,7 +317,7 @@ wp_report(wp_peer_t *peer)
     up = webrtcup = recv = 0;
     e2ee_remote = peer->pcs->len > 0;
     connect_ms = webrtcup_ms = 0;
-    corrupt = unknown = srtp_err = replay = late = 0;
+    corrupt = unknown = srtp_err = replay = old = late = 0;
     s_pkts = s_bytes = s_audio = s_video = keys = dropped = 0;
     rtcp_tx = pli_tx = nack_tx = bad_srtp = replays = 0;
     profile = hangup = NULL;
@@ -313,6 +395,7 @@ wp_report(wp_peer_t *peer)
         unknown += pc->unknown_pt;
         srtp_err += pc->srtp_err;
         replay += pc->srtp_replay;
+        old += pc->srtp_old;
         late += pc->late;
         rtcp_tx += pc->rtcp_tx;
         pli_tx += pc->pli_sent;
@@ -328,6 +411,7 @@ wp_report(wp_peer_t *peer)
     json_object_set_new(rx, "unknown_pt", json_integer(unknown));
     json_object_set_new(rx, "srtp_errors", json_integer(srtp_err));
     json_object_set_new(rx, "retransmits", json_integer(replay));
+    json_object_set_new(rx, "too_old", json_integer(old));
 
     /* the rules: every byte right, nothing extra, loss within bounds */
     if (!peer->failed) {
@@ -453,6 +537,8 @@ wp_report(wp_peer_t *peer)
                       "seq_jumps", (json_int_t) rtx.jumps,
                       "nack_answers", (json_int_t) rtx.nack_answers);
         json_object_set_new(v, "origins", json_integer(rtx.norigins));
+        json_object_set_new(v, "seq_back", json_integer(rtx.back));
+        json_object_set_new(v, "ssrcs", wp_rtx_ssrcs(peer));
         json_object_set_new(r, "rtx", v);
     }
 

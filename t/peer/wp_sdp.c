@@ -108,10 +108,10 @@ static int
 wp_sdp_attr_line(wp_sdp_t *s, wp_sdp_m_t *m, const char *a, char *err,
     size_t errlen)
 {
-    int           pt, id;
+    int           pt, id, k;
     char          name[64], uri[128], codec[32], fp[200];
     const char   *v, *colon, *sp;
-    uint32_t      ssrc;
+    uint32_t      ssrc, rtx;
     wp_sdp_pt_t  *p;
 
     colon = strchr(a, ':');
@@ -206,12 +206,23 @@ wp_sdp_attr_line(wp_sdp_t *s, wp_sdp_m_t *m, const char *a, char *err,
             }
         }
 
+    } else if (strcmp(name, "ssrc-group") == 0) {
+        /* RFC 4588: the first SSRC's retransmissions on the second */
+        if (sscanf(v, "FID %u %u", &ssrc, &rtx) == 2 && m->nssrc == 0) {
+            m->ssrc[0] = ssrc;
+            m->ssrc[1] = rtx;
+            m->nssrc = 2;
+            m->fid = 1;
+        }
+
     } else if (strcmp(name, "ssrc") == 0) {
         ssrc = strtoul(v, NULL, 10);
-        if (m->nssrc == 0 || m->ssrc[m->nssrc - 1] != ssrc) {
-            if (m->nssrc < 4) {
-                m->ssrc[m->nssrc++] = ssrc;
-            }
+        for (k = 0; k < m->nssrc && m->ssrc[k] != ssrc; k++) {
+            /* void */
+        }
+
+        if (k == m->nssrc && m->nssrc < 4) {
+            m->ssrc[m->nssrc++] = ssrc;
         }
 
         sp = strstr(v, " cname:");

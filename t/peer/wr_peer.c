@@ -9,10 +9,13 @@
  */
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <glib-unix.h>
 
 #include "wr_peer.h"
 
@@ -34,6 +37,7 @@ static const char  *wp_usage =
     "  --room ID              VideoRoom room (default 1234)\n"
     "  --display NAME         publisher display name (default wr-peer)\n"
     "  --feed ID              publisher id to take or to subscribe to\n"
+    "  --feeds ID,ID,...      subscribe: to all of them, one PeerConnection\n"
     "  --subscribers N        load: subscribers (default 10)\n"
     "  --e2ee                 send jsep.e2ee = true\n"
     "  --expect-webrtcup SEC  fail without webrtcup in SEC, 0 = don't\n"
@@ -80,6 +84,11 @@ static const char  *wp_usage =
     "  --resume-at SEC        subscribe: send \"start\" again then\n"
     "  --new-ssrc-at SEC      senders: new SSRCs, sequence numbers and\n"
     "                         timestamps then (an encoder starting over)\n"
+    "  --wrap-at SEC          senders: first sequence numbers such that\n"
+    "                         they wrap (65535 to 0) SEC into the media\n"
+    "  --progress MS          every MS of media, a line \"wr-peer: progress\n"
+    "                         {...}\" on stderr: packets per SSRC received\n"
+    "  SIGUSR1                ends the media now, as if --duration were up\n"
     "  -v, --verbose          log signaling and states to stderr\n";
 
 
@@ -617,6 +626,46 @@ wp_pause(wp_peer_t *peer, const char *request, const char *key)
 }
 
 
+/* the media ends early on a failure, or when SIGUSR1 says so */
+static int
+wp_media_over(void *arg)
+{
+    wp_peer_t  *peer = arg;
+
+    return wp_failed(peer) || peer->stop;
+}
+
+
+static gboolean
+wp_on_usr1(gpointer data)
+{
+    wp_peer_t  *peer = data;
+
+    peer->stop = 1;
+    wp_log(peer, "SIGUSR1: the media ends");
+
+    return G_SOURCE_CONTINUE;
+}
+
+
+/* --progress: what has arrived so far, for a test to watch */
+static gboolean
+wp_progress_tick(gpointer data)
+{
+    char       *line;
+    json_t     *p;
+    wp_peer_t  *peer = data;
+
+    p = wp_progress(peer);
+    line = json_dumps(p, JSON_COMPACT | JSON_REAL_PRECISION(6));
+    fprintf(stderr, "wr-peer: progress %s\n", line);
+    free(line);
+    json_decref(p);
+
+    return G_SOURCE_CONTINUE;
+}
+
+
 /* what happens at a time into the media (--switch, --pause-at, ...) */
 typedef struct {
     double        at;
@@ -680,11 +729,11 @@ wp_steps(wp_peer_t *peer)
 
     qsort(steps, n, sizeof(wp_step_t), wp_step_cmp);
 
-    for (k = 0; k <= n && !peer->failed; k++) {
+    for (k = 0; k <= n && !peer->failed && !peer->stop; k++) {
         left = (k < n ? steps[k].at : o->duration)
                - (wp_now() - peer->media_start) / 1e6;
 
-        if (left > 0 && wp_wait(wp_failed, peer, left)) {
+        if (left > 0 && wp_wait(wp_media_over, peer, left)) {
             return;
         }
 
@@ -726,11 +775,17 @@ wp_steps(wp_peer_t *peer)
 static void
 wp_run(wp_peer_t *peer)
 {
-    guint     i;
+    guint     i, progress;
     wp_pc_t  *pc;
 
     peer->media_start = wp_now();
     peer->cpu0 = wp_cpu_seconds();
+    progress = 0;
+
+    if (peer->opts.progress_ms) {
+        progress = g_timeout_add(peer->opts.progress_ms, wp_progress_tick,
+                                 peer);
+    }
 
     for (i = 0; i < peer->pcs->len; i++) {
         pc = g_ptr_array_index(peer->pcs, i);
@@ -752,6 +807,12 @@ wp_run(wp_peer_t *peer)
     peer->cpu_s = wp_cpu_seconds() - peer->cpu0;
 
     wp_wait(wp_failed, peer, peer->opts.drain_ms / 1000.0);
+
+    if (progress) {
+        /* and one last line, with what the drain brought */
+        wp_progress_tick(peer);
+        g_source_remove(progress);
+    }
 }
 
 
@@ -876,13 +937,17 @@ wp_video_mids(wp_pc_t *pc, json_t *data)
 }
 
 
-/* join as subscriber to feed, answer, start; does not wait for media */
+/*
+ * Join as subscriber to every feed of feeds (one PeerConnection, the
+ * 1.x multistream "streams"), answer, start; does not wait for media.
+ */
 static wp_pc_t *
-wp_subscriber(wp_peer_t *peer, const char *name, json_int_t feed)
+wp_subscriber(wp_peer_t *peer, const char *name, const json_int_t *feeds,
+    int nfeeds)
 {
-    int          code;
+    int          i, code;
     char        *answer;
-    json_t      *body, *reply, *data;
+    json_t      *body, *reply, *data, *streams;
     int64_t      until;
     wp_pc_t     *pc;
     const char  *sdp;
@@ -895,9 +960,16 @@ wp_subscriber(wp_peer_t *peer, const char *name, json_int_t feed)
     until = wp_now() + (int64_t) (WP_FEED_WAIT * 1e6);
 
     for ( ;; ) {
-        body = json_pack("{sssssIs[{sI}]}", "request", "join",
+        streams = json_array();
+
+        for (i = 0; i < nfeeds; i++) {
+            json_array_append_new(streams, json_pack("{sI}", "feed",
+                                                     feeds[i]));
+        }
+
+        body = json_pack("{sssssIso}", "request", "join",
                          "ptype", "subscriber", "room", peer->opts.room,
-                         "streams", "feed", feed);
+                         "streams", streams);
         data = wp_message(peer, pc, body, NULL, NULL, &reply, &code);
 
         /* 428: no such feed (yet); the publisher may still be starting */
@@ -911,7 +983,8 @@ wp_subscriber(wp_peer_t *peer, const char *name, json_int_t feed)
     if (data == NULL) {
         if (!peer->failed) {
             wp_fail(peer, "%s: cannot subscribe to feed %" JSON_INTEGER_FORMAT
-                    " (plugin error %d)", name, feed, code);
+                    "%s (plugin error %d)", name, feeds[0],
+                    nfeeds > 1 ? " and the others" : "", code);
         }
 
         return NULL;
@@ -959,12 +1032,23 @@ wp_publish(wp_peer_t *peer)
 static void
 wp_subscribe(wp_peer_t *peer)
 {
-    if (peer->opts.feed == 0) {
-        wp_fail(peer, "subscribe needs --feed");
+    wp_opts_t  *o = &peer->opts;
+
+    if (o->feed == 0 && o->nfeeds == 0) {
+        wp_fail(peer, "subscribe needs --feed or --feeds");
         return;
     }
 
-    if (wp_subscriber(peer, "sub", peer->opts.feed) != NULL
+    if (o->nfeeds == 0) {
+        o->feeds[o->nfeeds++] = o->feed;
+    }
+
+    if (o->feed == 0) {
+        /* --switch-back-at goes back to the first */
+        o->feed = o->feeds[0];
+    }
+
+    if (wp_subscriber(peer, "sub", o->feeds, o->nfeeds) != NULL
         && wp_wait_up(peer, wp_up_timeout(peer)) == 0)
     {
         wp_run(peer);
@@ -990,7 +1074,7 @@ wp_load(wp_peer_t *peer)
 
     for (i = 0; i < peer->opts.subscribers && !peer->failed; i++) {
         snprintf(name, sizeof(name), "sub%d", i + 1);
-        if (wp_subscriber(peer, name, peer->feed) == NULL) {
+        if (wp_subscriber(peer, name, &peer->feed, 1) == NULL) {
             return;
         }
     }
@@ -1004,6 +1088,38 @@ wp_load(wp_peer_t *peer)
 
 
 /* ---- main ---------------------------------------------------------------- */
+
+/* --feeds ID,ID,...: each a publisher id, at most WP_MAX_FEEDS */
+static int
+wp_feed_list(wp_opts_t *o, const char *text)
+{
+    char        *end;
+    json_int_t   id;
+    const char  *p;
+
+    o->nfeeds = 0;
+    p = text;
+
+    for ( ;; ) {
+        id = strtoll(p, &end, 10);
+        if (end == p || id <= 0 || o->nfeeds == WP_MAX_FEEDS) {
+            return -1;
+        }
+
+        o->feeds[o->nfeeds++] = id;
+
+        if (*end == '\0') {
+            return 0;
+        }
+
+        if (*end != ',') {
+            return -1;
+        }
+
+        p = end + 1;
+    }
+}
+
 
 static int
 wp_options(wp_opts_t *o, int argc, char **argv)
@@ -1051,6 +1167,9 @@ wp_options(wp_opts_t *o, int argc, char **argv)
         { "pause-at", required_argument, NULL, 1008 },
         { "resume-at", required_argument, NULL, 1009 },
         { "new-ssrc-at", required_argument, NULL, 1010 },
+        { "feeds", required_argument, NULL, 1011 },
+        { "wrap-at", required_argument, NULL, 1012 },
+        { "progress", required_argument, NULL, 1013 },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -1112,6 +1231,14 @@ wp_options(wp_opts_t *o, int argc, char **argv)
         case 1008: o->pause_at = atof(optarg); break;
         case 1009: o->resume_at = atof(optarg); break;
         case 1010: o->new_ssrc_at = atof(optarg); break;
+        case 1011:
+            if (wp_feed_list(o, optarg) != 0) {
+                fprintf(stderr, "wr-peer: bad --feeds\n");
+                return -1;
+            }
+            break;
+        case 1012: o->wrap_at = atof(optarg); break;
+        case 1013: o->progress_ms = atoi(optarg); break;
         case 'v': o->verbose = 1; break;
         case 'a':
             if (wp_level_pattern(o, optarg) != 0) {
@@ -1166,6 +1293,10 @@ wp_options(wp_opts_t *o, int argc, char **argv)
         || (o->new_ssrc_at && o->new_ssrc_at >= o->duration)
         || (o->expect_hangup && o->expect_hangup[0] == '\0')
         || (o->dump && strcmp(o->mode, "subscribe") != 0)
+        || (o->nfeeds && strcmp(o->mode, "subscribe") != 0)
+        || o->wrap_at < 0
+        || (o->wrap_at && strcmp(o->mode, "subscribe") == 0)
+        || o->progress_ms < 0 || (o->progress_ms && o->progress_ms < 10)
         || (o->video_kbps == 0 && o->audio_pps == 0)
         || (o->setup && strcmp(o->setup, "active") != 0
             && strcmp(o->setup, "passive") != 0
@@ -1196,6 +1327,7 @@ main(int argc, char **argv)
 
     peer.t0 = wp_now();
     peer.pcs = g_ptr_array_new();
+    g_unix_signal_add(SIGUSR1, wp_on_usr1, &peer);
     peer.talking = json_array();
 
     if (peer.opts.dump) {

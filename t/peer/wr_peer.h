@@ -22,7 +22,7 @@
 #include <sys/socket.h>
 
 
-#define WP_MAX_STREAMS   8       /* RTP streams per PC and direction */
+#define WP_MAX_STREAMS   64      /* RTP streams per PC and direction */
 #define WP_PKT_MAX       1600    /* RTP packet buffer, room for SRTP trailer */
 #define WP_DTLS_MTU      1200
 #define WP_MAX_LEVELS    16      /* steps of --audio-level-pattern */
@@ -33,7 +33,10 @@
 
 #define WP_RTX_DELAY     5       /* --send-rtx: a copy 5 packets later */
 #define WP_RTX_QUEUE     8       /* copies waiting, more than WP_RTX_DELAY */
-#define WP_RTX_HIST      1024    /* received video packets an OSN may name */
+#define WP_RTX_RING      1024    /* received video packets an OSN may name */
+#define WP_RTX_RINGS     32      /* video streams with RTX one PC receives */
+#define WP_RTX_HIST      (WP_RTX_RING * WP_RTX_RINGS)
+#define WP_MAX_FEEDS     32      /* subscribe --feeds */
 
 
 typedef struct wp_peer_s   wp_peer_t;
@@ -56,6 +59,8 @@ typedef struct {
     double        max_loss;        /* percent */
     json_int_t    room;
     json_int_t    feed;
+    json_int_t    feeds[WP_MAX_FEEDS];     /* subscribe --feeds */
+    int           nfeeds;
     int           video_kbps;
     int           video_size;
     int           fps;
@@ -83,6 +88,8 @@ typedef struct {
     double        pause_at;        /* subscribe: "pause" then, 0 = never */
     double        resume_at;       /* and "start" again */
     double        new_ssrc_at;     /* senders: new SSRCs then, 0 = never */
+    double        wrap_at;         /* senders: the RTP seq wraps then */
+    int           progress_ms;     /* a progress line on stderr, 0 = none */
     const char   *expect_hangup;   /* pass only on this server hangup */
     const char   *dump;            /* subscribe: record what arrives */
     int           verbose;
@@ -95,7 +102,7 @@ typedef struct {
 
 /* ---- SDP (wp_sdp.c) ------------------------------------------------------ */
 
-#define WP_SDP_MAX_M     16
+#define WP_SDP_MAX_M     32      /* the server's, WR_SDP_MAX_MEDIA */
 #define WP_SDP_MAX_PT    16
 #define WP_SDP_MAX_CAND  16
 
@@ -231,7 +238,7 @@ uint64_t wp_ntp_now(void);
 
 /* ---- continuity of what arrives (wp_cont.c) ------------------------------ */
 
-#define WP_CONT_MAX      16      /* incoming SSRCs per PC */
+#define WP_CONT_MAX      WP_MAX_STREAMS    /* incoming SSRCs per PC */
 
 /*
  * One incoming SSRC as its RTP headers go: an SFU that rewrites them must
@@ -252,6 +259,7 @@ typedef struct {
     uint64_t      seq_back;        /* of them, back or repeated */
     uint32_t      max_gap;         /* the most numbers skipped at once */
     uint64_t      sources;         /* senders in turn: changes + 1 */
+    uint64_t      wraps;           /* the sequence number went past 65535 */
     uint64_t      ts_checks;       /* at a new source or after a pause */
     uint64_t      ts_bad;
     int64_t       ts_worst_us;     /* off the wall clock, the most */
@@ -270,7 +278,11 @@ typedef struct {
     uint8_t       payload[WP_PKT_MAX];
 } wp_rtx_copy_t;
 
-/* a video packet received, for the RTX packets that may name it */
+/*
+ * A video packet received, for the RTX packets that may name it: one
+ * ring of WP_RTX_RING per video SSRC, by sequence number, in the
+ * WP_RTX_HIST that pc->rtx_seen holds.
+ */
 typedef struct {
     uint16_t      seq;
     uint8_t       valid;
@@ -279,6 +291,16 @@ typedef struct {
     size_t        len;
     uint64_t      hash;            /* of the payload */
 } wp_rtx_seen_t;
+
+/* an incoming RTX SSRC: its own numbering must go on one by one */
+typedef struct {
+    uint32_t      ssrc;
+    uint64_t      packets;
+    uint16_t      last_seq;
+    uint64_t      jumps;           /* seq not one after the last */
+    uint64_t      back;            /* of them, back or repeated */
+    uint64_t      wraps;           /* went past 65535 */
+} wp_rtx_src_t;
 
 /* what the RTX packets a PC received said */
 typedef struct {
@@ -289,9 +311,8 @@ typedef struct {
     uint64_t      orphans;         /* named a packet we never got */
     uint64_t      padding;         /* no OSN: padding only */
     uint64_t      jumps;           /* RTX seq not one after the last */
+    uint64_t      back;            /* of them, back or repeated */
     uint64_t      nack_answers;    /* named the packet we NACKed */
-    uint16_t      last_seq;
-    int           have_last;
     int           norigins;
     uint32_t      origins[WP_MAX_STREAMS];    /* senders repaired */
 } wp_rtx_stats_t;
@@ -394,9 +415,13 @@ struct wp_pc_s {
     uint16_t      nack_seq;
 
     /* --rtx: the video received by RTP seq, the copies due, the checks */
-    wp_rtx_seen_t *rtx_seen;       /* WP_RTX_HIST, by seq */
+    wp_rtx_seen_t *rtx_seen;       /* WP_RTX_HIST, a ring per video SSRC */
+    uint32_t      rtx_ring[WP_RTX_RINGS];  /* the video SSRC of each ring */
+    int           nrtx_rings;
     GHashTable   *rtx_due;         /* origin << 32 | seq -> 1 due, 2 got */
     wp_rtx_stats_t rtx;
+    int           nrtx_src;
+    wp_rtx_src_t  rtx_src[WP_MAX_STREAMS];
     char          video_mid[32];   /* subscriber: our video m-line */
     char          feed_video_mid[32];   /* and its publisher's mid */
 
@@ -406,7 +431,8 @@ struct wp_pc_s {
     wp_rtcp_stats_t rtcp_rx;
     uint64_t      rtcp_tx;
     uint64_t      srtp_err;
-    uint64_t      srtp_replay;
+    uint64_t      srtp_replay;     /* refused as replays */
+    uint64_t      srtp_old;        /* of them, older than the window */
     uint64_t      unknown_pt;
     uint64_t      corrupt;
     uint64_t      late;
@@ -531,6 +557,7 @@ struct wp_peer_s {
     double        cpu0;
     double        cpu_s;           /* CPU used between start and stop */
     int           closing;         /* teardown: hangups are expected */
+    int           stop;            /* SIGUSR1: the media ends now */
     int           hungup;          /* the --expect-hangup hangup came */
     json_int_t    feed;
     uint64_t      level_packets;   /* sent with an audio level */
@@ -545,5 +572,6 @@ void wp_fail(wp_peer_t *peer, const char *fmt, ...)
 void wp_log(wp_peer_t *peer, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 double wp_cpu_seconds(void);
 json_t *wp_report(wp_peer_t *peer);
+json_t *wp_progress(wp_peer_t *peer);
 
 #endif /* WR_PEER_H */
