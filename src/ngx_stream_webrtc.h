@@ -47,6 +47,7 @@ typedef struct {
     uint32_t                      ts_off;
     uint32_t                      last_ts;
     ngx_msec_t                    last_ms;
+    uint64_t                      reserved;      /* ours in the zone, 0: none */
     uint32_t                      packets;       /* for sender reports */
     uint32_t                      octets;
     unsigned                      sent:1;        /* an epoch has begun */

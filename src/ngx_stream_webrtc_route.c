@@ -40,6 +40,8 @@ static ngx_uint_t ngx_stream_webrtc_had_target(ngx_stream_webrtc_route_t *old,
 static void ngx_stream_webrtc_target_resume(ngx_stream_webrtc_target_t *t,
     uint32_t ssrc, ngx_webrtc_pc_t *pc, uint32_t src);
 static uint64_t ngx_stream_webrtc_ix(const wr_srtp_index_t *ix);
+static void ngx_stream_webrtc_reserve(ngx_webrtc_pc_t *pc,
+    ngx_stream_webrtc_out_t *out, uint64_t v);
 static uint32_t ngx_stream_webrtc_rtcp_base(ngx_stream_webrtc_peer_t *peer);
 static void ngx_stream_webrtc_epoch(ngx_stream_webrtc_out_t *out,
     uint32_t src, uint16_t seq, uint32_t ts, uint32_t clock);
@@ -720,9 +722,8 @@ static void
 ngx_stream_webrtc_target_resume(ngx_stream_webrtc_target_t *t,
     uint32_t ssrc, ngx_webrtc_pc_t *pc, uint32_t src)
 {
-    uint64_t                  v;
     ngx_uint_t                i;
-    wr_srtp_index_t           zone, ix;
+    wr_srtp_index_t           zone;
     ngx_stream_webrtc_out_t  *out;
 
     if (ssrc == 0 || t->peer->srtp == NULL) {
@@ -785,20 +786,41 @@ ngx_stream_webrtc_target_resume(ngx_stream_webrtc_target_t *t,
         return;
     }
 
-    v = ngx_stream_webrtc_ix(&out->index) + NGX_STREAM_WEBRTC_RESERVE;
+    ngx_stream_webrtc_reserve(pc, out,
+                              ngx_stream_webrtc_ix(&out->index)
+                              + NGX_STREAM_WEBRTC_RESERVE);
+}
+
+
+/*
+ * Under the zone lock: v, the index up to which this worker may send on
+ * the SSRC before it saves again, into the zone, remembered as its own:
+ * a context rebuilt here later must not take its own reservation for
+ * another worker's sending.
+ */
+
+static void
+ngx_stream_webrtc_reserve(ngx_webrtc_pc_t *pc, ngx_stream_webrtc_out_t *out,
+    uint64_t v)
+{
+    wr_srtp_index_t  ix;
 
     ix.roc = (uint32_t) (v >> 16);
     ix.seq = (uint16_t) v;
     ix.valid = 1;
 
     if (ngx_webrtc_pc_save_index_locked(ngx_stream_webrtc_worker->wcf, pc, 1,
-                                        ssrc, &ix)
+                                        out->ssrc, &ix)
         == NGX_ERROR)
     {
+        /* a rebuilt context would have to guess: say so */
         ngx_log_error(NGX_LOG_ALERT, ngx_cycle->log, 0,
-                      "webrtc: zone is full, SRTP index of an SSRC "
-                      "taken over not saved");
+                      "webrtc: zone is full, SRTP index of SSRC %uD "
+                      "not saved", out->ssrc);
+        return;
     }
+
+    out->reserved = v;
 }
 
 
@@ -839,6 +861,7 @@ static ngx_stream_webrtc_peer_t *
 ngx_stream_webrtc_peer_get(uint64_t id, ngx_uint_t generation,
     ngx_webrtc_pc_t *pc)
 {
+    uint64_t                   v;
     ngx_uint_t                 i, k;
     ngx_stream_webrtc_out_t   *out;
     ngx_stream_webrtc_peer_t  *peer;
@@ -902,17 +925,23 @@ ngx_stream_webrtc_peer_get(uint64_t id, ngx_uint_t generation,
             out = &peer->out[k];
 
             /*
-             * Within one reservation of what this worker sent, the zone
-             * holds its own reservation: go on.  Beyond, someone else
-             * sent since.
+             * The zone holds this worker's own reservation: go on from
+             * what it sent.  Else someone else sent since, up to what it
+             * reserved: go on after that, and reserve ahead at once, or a
+             * takeover before the next save would start where this
+             * context does.
              */
 
-            if (ngx_stream_webrtc_ix(&pc->out[i].index)
-                > ngx_stream_webrtc_ix(&out->index)
-                  + (out->sent ? NGX_STREAM_WEBRTC_RESERVE : 0))
+            v = ngx_stream_webrtc_ix(&pc->out[i].index);
+
+            if (v != out->reserved
+                && v > ngx_stream_webrtc_ix(&out->index)
+                       + (out->sent ? NGX_STREAM_WEBRTC_RESERVE : 0))
             {
                 out->index = pc->out[i].index;
                 out->sent = 0;
+                ngx_stream_webrtc_reserve(pc, out,
+                                          v + NGX_STREAM_WEBRTC_RESERVE);
             }
         }
 
@@ -1003,7 +1032,6 @@ ngx_stream_webrtc_route_save(ngx_stream_webrtc_flow_t *flow)
 {
     uint64_t                   v;
     ngx_uint_t                 i, k, n, j;
-    wr_srtp_index_t            ix;
     ngx_webrtc_conf_t         *wcf;
     ngx_webrtc_handle_t       *h;
     ngx_stream_webrtc_peer_t  *peer;
@@ -1040,25 +1068,15 @@ ngx_stream_webrtc_route_save(ngx_stream_webrtc_flow_t *flow)
                         && h->pc.out[j].ssrc == peer->out[n].ssrc
                         && ngx_stream_webrtc_ix(&h->pc.out[j].index) > v)
                     {
-                        /* another worker reserved more: keep that */
-                        v = ngx_stream_webrtc_ix(&h->pc.out[j].index);
+                        break;
                     }
                 }
 
-                ix.roc = (uint32_t) (v >> 16);
-                ix.seq = (uint16_t) v;
-                ix.valid = 1;
-
-                if (ngx_webrtc_pc_save_index_locked(wcf, &h->pc, 1,
-                                                    peer->out[n].ssrc, &ix)
-                    == NGX_ERROR)
-                {
-                    /* a rebuilt context would have to guess: say so */
-                    ngx_log_error(NGX_LOG_ALERT,
-                                  flow->session->connection->log, 0,
-                                  "webrtc: zone is full, SRTP index of "
-                                  "handle %uL not saved", peer->node.key);
+                if (h->pc.out == NULL || j == NGX_WEBRTC_PC_OUT_SSRCS) {
+                    ngx_stream_webrtc_reserve(&h->pc, &peer->out[n], v);
                 }
+
+                /* else another worker reserved more: it took over, keep */
             }
         }
     }
