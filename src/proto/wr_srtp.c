@@ -226,6 +226,15 @@ wr_srtp_add_stream(wr_srtp_t *s, uint32_t ssrc, const wr_srtp_index_t *resume)
 
     if (resume != NULL && resume->valid) {
         st->resume = *resume;
+
+        /*
+         * The stored index is the top from the start: a packet from far
+         * below it (late, or replayed) must not set the estimate back
+         * and leave every later packet with the wrong ROC.  The window
+         * is empty, so the 1023 indexes below can still be taken once.
+         */
+        st->rtp.top = (uint64_t) resume->roc << 16 | resume->seq;
+        st->rtp.started = 1;
     }
 
     return WR_SRTP_OK;
