@@ -53,7 +53,8 @@
  *      behind a packet already sent), inbound after each packet that
  *      unprotects with WR_SRTP_OK (forgeries must not move it).  Plain
  *      arithmetic on 8 bytes, no lookup.  The stored index may lag the
- *      truth by less than 32768 packets, so per packet is the simple rule;
+ *      truth, but the lag plus the gap to the first packet after the
+ *      rebuild must stay below 32768, so per packet is the simple rule;
  *   2. per outbound session, an SRTCP index reserved ahead: whenever
  *      wr_srtp_rtcp_index() reaches the stored value, store it plus, say,
  *      1000 before protecting.  Receivers accept the forward jump.
