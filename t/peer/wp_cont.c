@@ -27,6 +27,10 @@
 #define WP_CONT_GAP_US     250000
 #define WP_CONT_SLACK_US   100000
 
+/* the first few oddities of an SSRC are logged; the report counts all */
+#define WP_CONT_LOG_MAX    20
+#define WP_CONT_LOG(c)     if ((c)->seq_jumps + (c)->ts_bad <= WP_CONT_LOG_MAX)
+
 
 static int wp_cont_mline(wp_pc_t *pc, const wp_rtp_t *r, char kind,
     int *announced, uint32_t *clock);
@@ -118,20 +122,20 @@ wp_cont_rtp(wp_pc_t *pc, const wp_rtp_t *r, char kind,
 
         if (dts < 0 || llabs(dev) > tol) {
             c->ts_bad++;
-            wp_log(pc->peer, "%s: SSRC %u: timestamp %u after %u, %.1f ms "
+            WP_CONT_LOG(c) wp_log(pc->peer, "%s: SSRC %u: timestamp %u after %u, %.1f ms "
                    "of clock for %.1f ms of wall time", pc->name, r->ssrc,
                    r->ts, c->last_ts, dts * 1000.0 / c->clock, dus / 1000.0);
         }
 
     } else if (dts < 0) {
         c->ts_bad++;
-        wp_log(pc->peer, "%s: SSRC %u: timestamp %u went back from %u",
+        WP_CONT_LOG(c) wp_log(pc->peer, "%s: SSRC %u: timestamp %u went back from %u",
                pc->name, r->ssrc, r->ts, c->last_ts);
     }
 
     if (d != 1) {
-        wp_log(pc->peer, "%s: SSRC %u: seq %u after %u", pc->name, r->ssrc,
-               r->seq, c->last_seq);
+        WP_CONT_LOG(c) wp_log(pc->peer, "%s: SSRC %u: seq %u after %u",
+                              pc->name, r->ssrc, r->seq, c->last_seq);
     }
 
 last:
