@@ -743,11 +743,19 @@ ngx_stream_webrtc_target_resume(ngx_stream_webrtc_target_t *t,
 
     out = ngx_stream_webrtc_out_find(t->peer, ssrc);
 
-    if (out && out->sent
-        && ngx_stream_webrtc_ix(&zone)
-           <= ngx_stream_webrtc_ix(&out->index) + NGX_STREAM_WEBRTC_RESERVE)
+    /*
+     * The zone holds what this worker reserved itself, or is within one
+     * reservation of what it sent: nobody else sent since.
+     */
+
+    if (out
+        && ((zone.valid && ngx_stream_webrtc_ix(&zone) == out->reserved)
+            || (out->sent
+                && ngx_stream_webrtc_ix(&zone)
+                   <= ngx_stream_webrtc_ix(&out->index)
+                      + NGX_STREAM_WEBRTC_RESERVE)))
     {
-        if (src) {
+        if (out->sent && src) {
             /* any SSRC but the source's: the next packet starts anew */
             out->src = ~src;
         }
@@ -926,10 +934,12 @@ ngx_stream_webrtc_peer_get(uint64_t id, ngx_uint_t generation,
 
             /*
              * The zone holds this worker's own reservation: go on from
-             * what it sent.  Else someone else sent since, up to what it
-             * reserved: go on after that, and reserve ahead at once, or a
-             * takeover before the next save would start where this
-             * context does.
+             * what it sent (taking its own reservation for another
+             * worker's sending left nothing reserved beyond it).  Else
+             * someone else sent since, up to what it reserved: go on
+             * after that; this worker reserves again when it sends on
+             * the SSRC (ngx_stream_webrtc_target_resume()), not here,
+             * where it learns of every SSRC of the subscriber.
              */
 
             v = ngx_stream_webrtc_ix(&pc->out[i].index);
@@ -940,8 +950,6 @@ ngx_stream_webrtc_peer_get(uint64_t id, ngx_uint_t generation,
             {
                 out->index = pc->out[i].index;
                 out->sent = 0;
-                ngx_stream_webrtc_reserve(pc, out,
-                                          v + NGX_STREAM_WEBRTC_RESERVE);
             }
         }
 
