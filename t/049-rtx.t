@@ -8,17 +8,14 @@
 
 use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
+use Test::Nginx::Media;
 use JSON::PP;
 use HTTP::Tiny;
 
 plan(skip_all => 'build/peer/wr-peer is not built: make peer')
     unless -x 'build/peer/wr-peer';
 
-our $Status = sub {
-    my $res = HTTP::Tiny->new(timeout => 5)
-        ->get("http://127.0.0.1:" . server_port() . "/status");
-    return eval { decode_json($res->{content}) } || {};
-};
+our $Status = sub { media_status() || {} };
 
 our $Peer = sub { wr_peer(@_) };
 
@@ -40,22 +37,13 @@ our $Json = sub {
     return eval { decode_json($line // '') } || {};
 };
 
-add_block_preprocessor(sub {
-    my $block = shift;
-    $block->set_value('main_config', <<'EOF') unless defined $block->main_config;
+media_config(<<'EOF');
 webrtc {
     zone webrtc 8m;
     announce 127.0.0.1;
     room 1234 { description "RTX Room"; publishers 6; }
 }
 EOF
-    $block->set_value('config', <<'EOF') unless defined $block->config;
-location /janus { webrtc_signaling; }
-location = /status { webrtc_status; }
-EOF
-    $block->set_value('stream_server_config', "webrtc_media;\n")
-        unless defined $block->stream_server_config;
-});
 
 run_tests();
 

@@ -13,6 +13,7 @@
 
 use lib 't/lib';
 use Test::Nginx::Socket 'no_plan';
+use Test::Nginx::Media;
 use JSON::PP;
 use IO::Socket::INET;
 use Time::HiRes qw(time sleep);
@@ -103,22 +104,13 @@ our $Continuous = sub {
     return $c;
 };
 
-add_block_preprocessor(sub {
-    my $block = shift;
-    $block->set_value('main_config', <<'EOF') unless defined $block->main_config;
+media_config(<<'EOF');
 webrtc {
     zone webrtc 8m;
     announce 127.0.0.1;
     room 1234 { description "Continuity Room"; publishers 30; }
 }
 EOF
-    $block->set_value('config', <<'EOF') unless defined $block->config;
-location /janus { webrtc_signaling; }
-location = /status { webrtc_status; }
-EOF
-    $block->set_value('stream_server_config', "webrtc_media;\n")
-        unless defined $block->stream_server_config;
-});
 
 run_tests();
 

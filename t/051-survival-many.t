@@ -15,6 +15,7 @@
 
 use lib 't/lib';
 use Test::Nginx::Socket;
+use Test::Nginx::Media;
 use HTTP::Tiny;
 use JSON::PP;
 use Time::HiRes qw(time sleep);
@@ -35,23 +36,8 @@ our $WrapAt = 6;
 # HTTP long poll: a WebSocket would go with the worker killed under it
 our $Url = sub { "http://127.0.0.1:" . server_port() . "/janus" };
 
-our $Status = sub {
-    my $res = HTTP::Tiny->new(timeout => 2)
-        ->get("http://127.0.0.1:" . server_port() . "/status");
-    return $res->{success} ? decode_json($res->{content}) : undef;
-};
-
-# wait until the status satisfies cond, at most 10 s
-our $StatusAwait = sub {
-    my ($cond) = @_;
-    my $deadline = time + 10;
-    while (time < $deadline) {
-        my $st = $Status->();
-        return $st if $st && $cond->($st);
-        sleep 0.05;
-    }
-    return undef;
-};
+our $Status = \&media_status;
+our $StatusAwait = sub { media_await($_[0], 10) };
 
 our $Log = sub {
     open my $fh, '<', servroot() . '/logs/error.log' or die "error.log: $!";
@@ -140,22 +126,13 @@ our $FlowsAgain = sub {
 # not when the subscriber's own flow moved just after a takeover: then a
 # second takeover within the second could reuse indexes.)
 
-add_block_preprocessor(sub {
-    my $block = shift;
-    $block->set_value('main_config', <<'EOF') unless defined $block->main_config;
+media_config(<<'EOF');
 webrtc {
     zone webrtc 8m;
     announce 127.0.0.1;
     room 1234 { description "Many feeds"; publishers 16; }
 }
 EOF
-    $block->set_value('config', <<'EOF') unless defined $block->config;
-location /janus { webrtc_signaling; }
-location = /status { webrtc_status; }
-EOF
-    $block->set_value('stream_server_config', "webrtc_media;\n")
-        unless defined $block->stream_server_config;
-});
 
 run_tests();
 

@@ -7,6 +7,7 @@
 
 use lib 't/lib';
 use Test::Nginx::Socket;
+use Test::Nginx::Media;
 use HTTP::Tiny;
 use JSON::PP;
 use Time::HiRes qw(time sleep);
@@ -16,39 +17,15 @@ plan(skip_all => 'build/peer/wr-peer is not built: make peer')
     unless -x 'build/peer/wr-peer';
 plan('no_plan');
 
-our $Status = sub {
-    my $res = HTTP::Tiny->new(timeout => 2)
-        ->get("http://127.0.0.1:" . server_port() . "/status");
-    return $res->{success} ? decode_json($res->{content}) : undef;
-};
+our $Status = \&media_status;
+our $Await = \&media_await;
 
-# wait until the status satisfies cond, at most 15 s
-our $Await = sub {
-    my ($cond) = @_;
-    my $deadline = time + 15;
-    while (time < $deadline) {
-        my $st = $Status->();
-        return $st if $st && $cond->($st);
-        sleep 0.05;
-    }
-    return undef;
-};
-
-add_block_preprocessor(sub {
-    my $block = shift;
-    $block->set_value('main_config', <<'EOF') unless defined $block->main_config;
+media_config(<<'EOF');
 webrtc {
     zone webrtc 4m;
     announce 127.0.0.1;
 }
 EOF
-    $block->set_value('config', <<'EOF') unless defined $block->config;
-location /janus { webrtc_signaling; }
-location = /status { webrtc_status; }
-EOF
-    $block->set_value('stream_server_config', "webrtc_media;\n")
-        unless defined $block->stream_server_config;
-});
 
 run_tests();
 
