@@ -100,6 +100,8 @@ static int wr_srtp_kdf(const uint8_t *key, const uint8_t *salt,
     size_t salt_len, unsigned label, uint8_t *out, size_t len);
 static wr_srtp_stream_t *wr_srtp_stream_find(wr_srtp_t *s, uint32_t ssrc);
 static wr_srtp_stream_t *wr_srtp_stream_add(wr_srtp_t *s, uint32_t ssrc);
+static wr_srtp_stream_t *wr_srtp_stream_keep(wr_srtp_t *s,
+    wr_srtp_stream_t *st, wr_srtp_stream_t *fresh);
 static uint64_t wr_srtp_estimate(const wr_srtp_stream_t *st, uint16_t seq);
 static int wr_srtp_window_check(const wr_srtp_window_t *w, uint64_t index);
 static void wr_srtp_window_add(wr_srtp_window_t *w, uint64_t index);
@@ -401,13 +403,9 @@ wr_srtp_unprotect_rtp(wr_srtp_t *s, uint8_t *buf, size_t *len)
         }
     }
 
-    if (st == &fresh) {
-        st = wr_srtp_stream_add(s, ssrc);
-        if (st == NULL) {
-            return WR_SRTP_NO_STREAM;
-        }
-
-        *st = fresh;
+    st = wr_srtp_stream_keep(s, st, &fresh);
+    if (st == NULL) {
+        return WR_SRTP_NO_STREAM;
     }
 
     wr_srtp_window_add(&st->rtp, index);
@@ -552,13 +550,9 @@ wr_srtp_unprotect_rtcp(wr_srtp_t *s, uint8_t *buf, size_t *len)
         }
     }
 
-    if (st == &fresh) {
-        st = wr_srtp_stream_add(s, ssrc);
-        if (st == NULL) {
-            return WR_SRTP_NO_STREAM;
-        }
-
-        *st = fresh;
+    st = wr_srtp_stream_keep(s, st, &fresh);
+    if (st == NULL) {
+        return WR_SRTP_NO_STREAM;
     }
 
     wr_srtp_window_add(&st->rtcp, index);
@@ -701,6 +695,25 @@ wr_srtp_stream_add(wr_srtp_t *s, uint32_t ssrc)
     st = &s->streams[s->nstreams++];
     memset(st, 0, sizeof(wr_srtp_stream_t));
     st->ssrc = ssrc;
+
+    return st;
+}
+
+
+/* an authentic packet of a new SSRC: the state it was checked with kept */
+
+static wr_srtp_stream_t *
+wr_srtp_stream_keep(wr_srtp_t *s, wr_srtp_stream_t *st,
+    wr_srtp_stream_t *fresh)
+{
+    if (st != fresh) {
+        return st;
+    }
+
+    st = wr_srtp_stream_add(s, fresh->ssrc);
+    if (st != NULL) {
+        *st = *fresh;
+    }
 
     return st;
 }
